@@ -1,0 +1,62 @@
+"""What people are told, and when (SPEC N2-N5), as intents the workflow emits.
+
+The workflow decides *who* is told *what* and the dedupe key; the activity renders the words and
+writes the outbox, so message templates never live in workflow history.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, EmailStr, model_validator
+
+from tandem.domain.times import UtcDatetime
+
+
+class NotificationKind(StrEnum):
+    CREATED = "meeting_created"
+    REMINDER = "reminder"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+    DELETED = "deleted"
+    REASSIGNED = "reassigned"
+    GUEST_INVITED = "guest_invited"
+    SERIES_CREATED = "series_created"
+    OCCURRENCE_CLASH = "occurrence_clash"
+    DIGEST = "weekly_digest"
+    INVALID_SCHEDULE = "invalid_schedule"
+
+
+class Recipient(BaseModel):
+    """A Tandem user (in-app and e-mail) or an external guest (e-mail only)."""
+
+    user_id: str | None = None
+    email: EmailStr | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Recipient:
+        if (self.user_id is None) == (self.email is None):
+            raise ValueError("a recipient is a user_id or an email")
+        return self
+
+    @property
+    def key(self) -> str:
+        return self.user_id or f"guest:{self.email}"
+
+
+class Notify(BaseModel):
+    kind: NotificationKind
+    recipients: list[Recipient]
+    # Distinguishes this occurrence of the kind (a version, a deadline): part of the dedupe key.
+    occasion: str
+    reason: str | None = None
+    previous_starts_at: UtcDatetime | None = None
+    previous_facilitator_id: str | None = None
+    guest_email: EmailStr | None = None
+    was_started: bool = False
+    # The moment a notice is about when it is not the meeting's own start (a clashing occurrence).
+    at: UtcDatetime | None = None
+
+    def dedupe_key(self, scope: str, recipient: Recipient) -> str:
+        """``scope`` names what it is about: ``meeting-<id>`` or ``series-<id>``."""
+        return f"{scope}/{self.kind.value}/{self.occasion}/{recipient.key}"

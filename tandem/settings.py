@@ -1,0 +1,58 @@
+"""Configuration from the environment (prefix ``TANDEM_``); the defaults run everything locally."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "tandem"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TANDEM_")
+
+    data_dir: Path = default_data_dir()
+    database_url: str | None = None
+    # PostgreSQL only: run in this schema (tests use one per run).
+    database_schema: str | None = None
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "tandem"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    # Base of links sent to people (guest links); defaults to the API's own address.
+    public_url: str | None = None
+    # smtp://user:password@host:port or smtps://…; without it e-mails are written as .eml files.
+    smtp_url: str | None = None
+    mail_from: str = "Tandem <tandem@localhost>"
+    # Signs guest links; generated once into the data folder when not given.
+    secret_key: str | None = None
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'tandem.db'}"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+    def signing_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
