@@ -1,0 +1,137 @@
+"""The no-overlap guard (SPEC W5): people's booked time, checked and written atomically.
+
+Atomicity: on SQLite the caller's transaction began with ``BEGIN IMMEDIATE`` (one writer at a
+time); on PostgreSQL the rows of every person involved are locked ``FOR UPDATE`` in id order, so
+two bookings for the same person serialise while different people book in parallel. Behind
+both, PostgreSQL's exclusion constraint refuses overlapping coaching appointments outright.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tandem.domain.errors import Conflict
+from tandem.domain.meetings import BookingMode, Clash, Meeting, MeetingKind
+from tandem.store.schema import BookingRow, UserRow
+from tandem.store.types import UtcInstants, raw_instant
+
+EXCLUSION_VIOLATION = "23P01"
+
+
+def _lock_people(session: Session, user_ids: Iterable[str]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(UserRow.id)
+            .where(UserRow.id.in_(sorted(set(user_ids))))
+            .order_by(UserRow.id)
+            .with_for_update()
+        )
+
+
+def clashes(
+    session: Session,
+    user_ids: Iterable[str],
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    excluding_meeting: str | None = None,
+) -> list[Clash]:
+    query = select(BookingRow).where(
+        BookingRow.user_id.in_(set(user_ids)),
+        BookingRow.starts_at < ends_at,
+        BookingRow.ends_at > starts_at,
+    )
+    if excluding_meeting is not None:
+        query = query.where(BookingRow.meeting_id != excluding_meeting)
+    rows = (session.scalars(query.order_by(BookingRow.starts_at))).all()
+    return [
+        Clash(
+            user_id=r.user_id,
+            meeting_id=r.meeting_id,
+            kind=MeetingKind(r.kind),
+            starts_at=r.starts_at,
+            ends_at=r.ends_at,
+        )
+        for r in rows
+    ]
+
+
+def _conflict(meeting: Meeting, found: list[Clash]) -> Conflict:
+    first = found[0]
+    return Conflict(
+        f"{first.user_id} is already booked from {first.starts_at.isoformat()} to "
+        f"{first.ends_at.isoformat()} (meeting {first.meeting_id})",
+        conflicts=[c.model_dump(mode="json") for c in found],
+    )
+
+
+def book(session: Session, meeting: Meeting, mode: BookingMode) -> list[Clash]:
+    """Make ``meeting``'s bookings match its time and people; returns overlaps it accepted."""
+    if mode is BookingMode.KEEP:
+        return []
+    if mode is BookingMode.RELEASE:
+        session.execute(delete(BookingRow).where(BookingRow.meeting_id == meeting.id))
+        return []
+    people = meeting.attendee_ids
+    _lock_people(session, people)
+    checked = people if mode is BookingMode.STRICT else [meeting.facilitator_id]
+    found = clashes(
+        session, checked, meeting.starts_at, meeting.ends_at, excluding_meeting=meeting.id
+    )
+    refused = (
+        found
+        if mode is BookingMode.STRICT
+        else [
+            c
+            for c in found
+            if c.kind is MeetingKind.COACHING and meeting.kind is MeetingKind.COACHING
+        ]
+    )
+    if refused:
+        raise _conflict(meeting, refused)
+    session.execute(delete(BookingRow).where(BookingRow.meeting_id == meeting.id))
+    session.add_all(
+        BookingRow(
+            meeting_id=meeting.id,
+            user_id=user_id,
+            kind=meeting.kind.value,
+            starts_at=meeting.starts_at,
+            ends_at=meeting.ends_at,
+        )
+        for user_id in people
+    )
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # Only the coaching exclusion constraint can fire here: a booking the check did not see.
+        raise Conflict("overlaps another coaching appointment", meeting_id=meeting.id) from exc
+    return found
+
+
+def busy(
+    session: Session,
+    user_ids: Iterable[str],
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    excluding_meeting: str | None = None,
+) -> list[tuple[str, datetime, datetime]]:
+    """(person, start, end) of every booking overlapping the range: the slot finder's read,
+    in Core rows and with each instant converted once (it reads weeks of diaries)."""
+    query = select(
+        BookingRow.user_id, raw_instant(BookingRow.starts_at), raw_instant(BookingRow.ends_at)
+    ).where(
+        BookingRow.user_id.in_(set(user_ids)),
+        BookingRow.starts_at < ends_at,
+        BookingRow.ends_at > starts_at,
+    )
+    if excluding_meeting is not None:
+        query = query.where(BookingRow.meeting_id != excluding_meeting)
+    instant = UtcInstants()
+    rows = session.connection().execute(query)
+    return [(user_id, instant(a), instant(b)) for user_id, a, b in rows]

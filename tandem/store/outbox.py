@@ -1,0 +1,134 @@
+"""The notification outbox (SPEC N1).
+
+Each notification is one row per recipient, written in the same transaction as the change that
+caused it; its unique dedupe key makes a retried activity a no-op. The row is the in-app
+notification, and also carries the e-mail's delivery state for the mail dispatcher.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from tandem.store.schema import NotificationRow
+from tandem.store.sql import insert_ignoring_duplicates
+
+MAX_EMAIL_ATTEMPTS = 8
+
+
+class EmailStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    NONE = "none"  # in-app only
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    dedupe_key: str
+    kind: str
+    subject: str
+    body: str
+    user_id: str | None
+    email: str | None
+    meeting_id: str | None
+
+
+def enqueue(session: Session, messages: list[OutboxMessage], now: datetime) -> int:
+    rows = [
+        {
+            "id": str(uuid.uuid4()),
+            "dedupe_key": m.dedupe_key,
+            "user_id": m.user_id,
+            "email": m.email,
+            "kind": m.kind,
+            "subject": m.subject,
+            "body": m.body,
+            "meeting_id": m.meeting_id,
+            "created_at": now,
+            "read_at": None,
+            "email_status": (EmailStatus.PENDING if m.email else EmailStatus.NONE).value,
+            "email_attempts": 0,
+            "email_next_attempt_at": now if m.email else None,
+            "email_sent_at": None,
+            "email_error": None,
+        }
+        for m in messages
+    ]
+    return insert_ignoring_duplicates(session, NotificationRow.__table__, rows, ["dedupe_key"])
+
+
+def for_user(
+    session: Session, user_id: str, *, unread_only: bool, before: str | None, limit: int
+) -> list[NotificationRow]:
+    """Newest first; ``before`` is the id of the last row of the previous page."""
+    query = select(NotificationRow).where(NotificationRow.user_id == user_id)
+    if unread_only:
+        query = query.where(NotificationRow.read_at.is_(None))
+    if before:
+        anchor = session.get(NotificationRow, before)
+        if anchor is None or anchor.user_id != user_id:
+            raise ValueError("malformed cursor")
+        query = query.where(
+            or_(
+                NotificationRow.created_at < anchor.created_at,
+                and_(
+                    NotificationRow.created_at == anchor.created_at, NotificationRow.id < anchor.id
+                ),
+            )
+        )
+    query = query.order_by(NotificationRow.created_at.desc(), NotificationRow.id.desc())
+    return list((session.scalars(query.limit(limit))).all())
+
+
+def mark_read(session: Session, user_id: str, notification_id: str, now: datetime) -> bool:
+    row = session.get(NotificationRow, notification_id)
+    if row is None or row.user_id != user_id:
+        return False
+    if row.read_at is None:
+        row.read_at = now
+    return True
+
+
+def claim_due_emails(session: Session, now: datetime, limit: int) -> list[NotificationRow]:
+    query = (
+        select(NotificationRow)
+        .where(
+            NotificationRow.email_status == EmailStatus.PENDING.value,
+            NotificationRow.email_next_attempt_at <= now,
+        )
+        .order_by(NotificationRow.email_next_attempt_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Several workers may dispatch at once; each takes rows the others have not locked.
+        query = query.with_for_update(skip_locked=True)
+    return list((session.scalars(query)).all())
+
+
+def mark_sent(session: Session, notification_ids: list[str], now: datetime) -> None:
+    session.execute(
+        update(NotificationRow)
+        .where(NotificationRow.id.in_(notification_ids))
+        .values(email_status=EmailStatus.SENT.value, email_sent_at=now, email_error=None)
+    )
+
+
+def mark_failed_attempt(session: Session, row: NotificationRow, error: str, now: datetime) -> None:
+    attempts = row.email_attempts + 1
+    gave_up = attempts >= MAX_EMAIL_ATTEMPTS
+    session.execute(
+        update(NotificationRow)
+        .where(NotificationRow.id == row.id)
+        .values(
+            email_attempts=attempts,
+            email_error=error[:2000],
+            email_status=(EmailStatus.FAILED if gave_up else EmailStatus.PENDING).value,
+            email_next_attempt_at=None if gave_up else now + timedelta(seconds=2**attempts),
+        )
+    )

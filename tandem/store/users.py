@@ -1,0 +1,146 @@
+"""Users, roles and API tokens (SPEC A1-A3). Tokens are stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tandem.domain.errors import Conflict, Invalid
+from tandem.domain.permissions import BUILT_IN_ROLES, Permission, permissions_of
+from tandem.domain.users import Preferences, User
+from tandem.store.schema import RoleRow, TokenRow, UserRow
+
+TOKEN_PREFIX = "tdm_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def role_table(session: Session) -> dict[str, frozenset[str]]:
+    table: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in BUILT_IN_ROLES.items()}
+    for row in (session.scalars(select(RoleRow))).all():
+        table[row.name] = frozenset(row.permissions)
+    return table
+
+
+def _roles_for(session: Session, roles: Iterable[str]) -> Mapping[str, Iterable[str]]:
+    if all(role in BUILT_IN_ROLES for role in roles):
+        return BUILT_IN_ROLES
+    return role_table(session)
+
+
+def _to_user(row: UserRow, roles: Mapping[str, Iterable[str]]) -> User:
+    return User(
+        id=row.id,
+        name=row.name,
+        email=row.email,
+        timezone=row.timezone,
+        roles=tuple(row.roles),
+        divisions=tuple(row.divisions),
+        business_unit=row.business_unit,
+        preferences=Preferences.model_validate(row.preferences),
+        permissions=permissions_of(row.roles, roles),
+    )
+
+
+def define_role(session: Session, name: str, permissions: Iterable[str]) -> None:
+    if name in BUILT_IN_ROLES:
+        raise Conflict(f"{name!r} is a built-in role and cannot be redefined", field="name")
+    known = {p.value for p in Permission}
+    unknown = sorted(set(permissions) - known)
+    if unknown:
+        raise Invalid(f"unknown permissions: {', '.join(unknown)}", field="permissions")
+    row = session.get(RoleRow, name)
+    if row is None:
+        session.add(RoleRow(name=name, permissions=sorted(set(permissions))))
+    else:
+        row.permissions = sorted(set(permissions))
+
+
+def create_user(
+    session: Session,
+    *,
+    name: str,
+    email: str,
+    timezone: str,
+    roles: Iterable[str],
+    divisions: Iterable[str] = (),
+    business_unit: str | None = None,
+    now: datetime,
+) -> tuple[User, str]:
+    """Create a user and their first API token; the token is returned once and never stored."""
+    roles = list(dict.fromkeys(roles))
+    table = role_table(session)
+    unknown = [r for r in roles if r not in table]
+    if unknown:
+        raise Invalid(f"unknown role {unknown[0]!r}", field="roles", known=sorted(table))
+    email = email.strip().lower()
+    if session.scalar(select(UserRow.id).where(UserRow.email == email)):
+        raise Conflict(f"a user with e-mail {email} already exists", field="email")
+    row = UserRow(
+        id=str(uuid.uuid4()),
+        name=name.strip(),
+        email=email,
+        timezone=timezone,
+        roles=roles,
+        divisions=list(dict.fromkeys(divisions)),
+        business_unit=business_unit,
+        preferences=Preferences().model_dump(mode="json"),
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()  # the token row refers to it
+    token = issue_token(session, row.id, now)
+    return _to_user(row, table), token
+
+
+def issue_token(session: Session, user_id: str, now: datetime, label: str = "") -> str:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        TokenRow(token_hash=hash_token(token), user_id=user_id, label=label, created_at=now)
+    )
+    return token
+
+
+def user_by_token(session: Session, token: str) -> User | None:
+    row = session.scalar(
+        select(UserRow)
+        .join(TokenRow, TokenRow.user_id == UserRow.id)
+        .where(TokenRow.token_hash == hash_token(token))
+    )
+    if row is None:
+        return None
+    return _to_user(row, _roles_for(session, row.roles))
+
+
+def get_users(session: Session, ids: Iterable[str]) -> dict[str, User]:
+    ids = set(ids)
+    if not ids:
+        return {}
+    rows = (session.scalars(select(UserRow).where(UserRow.id.in_(ids)))).all()
+    roles = _roles_for(session, {r for row in rows for r in row.roles})
+    return {row.id: _to_user(row, roles) for row in rows}
+
+
+def get_user(session: Session, user_id: str) -> User | None:
+    return (get_users(session, [user_id])).get(user_id)
+
+
+def all_users(session: Session) -> list[User]:
+    rows = (session.scalars(select(UserRow).order_by(UserRow.name, UserRow.id))).all()
+    roles = role_table(session)
+    return [_to_user(row, roles) for row in rows]
+
+
+def set_preferences(session: Session, user_id: str, preferences: Preferences) -> None:
+    row = session.get(UserRow, user_id)
+    if row is None:
+        raise Invalid("unknown user", field="user_id")
+    row.preferences = preferences.model_dump(mode="json")
