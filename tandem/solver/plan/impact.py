@@ -1,0 +1,51 @@
+"""Service-level cost of taking agents off queue for coaching, coupled per business unit.
+
+Agents of one business unit coached at the same time reduce its staffing together, so the cost
+is charged per (business unit, 15-minute interval) on the number of heads ``n`` taken off queue
+there, not per session. Each successive head is priced by the staffing it leaves behind::
+
+    price(after) = 2 ** clip(-floor(after), -3, 6)     after = scheduled - forecast - heads
+
+so a head leaving +3 or more costs 1/8, +1 costs 1/2, 0 costs 1, -1 costs 2, doubling per head
+below forecast up to 64. The cost of ``n`` heads is the sum of their prices (linear in between
+for fractional heads, an agent on queue for part of an interval counting as that fraction).
+
+Why a convex price rather than the "at most surplus - 1 agents per interval" caps of the research
+notes: caps are hard, so a team whose forecast is tight everywhere would come back unplaced even
+though the supervisor asked for every agent to be coached; prices always place everyone they can
+and still spread sessions away from thin intervals. Prices rise with every extra head, so the
+cost is convex in ``n``: a MIP models it exactly with one bounded continuous variable per head
+(filled cheapest first), and greedy can price each session by its marginal cost. Intervals with
+no forecast cost a neutral 1 per head.
+"""
+
+import numpy as np
+
+NO_FORECAST_PRICE = 1.0
+_CHEAPEST_EXPONENT = -3
+_DEAREST_EXPONENT = 6
+
+
+def head_price(after: np.ndarray) -> np.ndarray:
+    """Price of one head taken off queue when ``after`` is the staffing difference it leaves."""
+    exponent = np.clip(-np.floor(np.nan_to_num(after)), _CHEAPEST_EXPONENT, _DEAREST_EXPONENT)
+    return np.where(np.isnan(after), NO_FORECAST_PRICE, 2.0**exponent)
+
+
+def cost_table(surplus: np.ndarray, max_heads: int) -> np.ndarray:
+    """``table[c, k]`` is the cost of ``k`` whole heads off queue in cell ``c``.
+
+    ``surplus`` is scheduled minus forecast per cell (NaN without data).
+    """
+    heads = np.arange(1, max_heads + 1)
+    prices = head_price(surplus[:, None] - heads[None, :])
+    return np.concatenate((np.zeros((surplus.size, 1)), np.cumsum(prices, axis=1)), axis=1)
+
+
+def cost_of(table: np.ndarray, heads: np.ndarray, cells: np.ndarray | slice) -> np.ndarray:
+    """Cost of ``heads`` (fractional allowed) off queue in the given cells."""
+    rows = table[cells]
+    whole = np.minimum(np.floor(heads).astype(np.int64), rows.shape[1] - 2)
+    at = np.arange(rows.shape[0])
+    low = rows[at, whole]
+    return low + (heads - whole) * (rows[at, whole + 1] - low)

@@ -1,0 +1,113 @@
+"""Service-level impact (W4): staffing difference per 15-minute interval after coaching."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from tandem.solver.availability import Availability
+from tandem.solver.intervals import covered_minutes_before
+from tandem.solver.minutes import GRID_MINUTES
+from tandem.solver.validation import Grid, InvalidQuery
+
+GOOD_MIN_DIFFERENCE = 1.0
+"""At least this many heads above forecast in every interval after coaching: ``good``."""
+NEUTRAL_MIN_DIFFERENCE = 0.0
+"""At or above forecast in every interval after coaching (but not good): ``neutral``."""
+
+
+class Rating(StrEnum):
+    GOOD = "good"
+    NEUTRAL = "neutral"
+    POOR = "poor"
+
+
+def rate(score: float) -> Rating:
+    if score >= GOOD_MIN_DIFFERENCE:
+        return Rating.GOOD
+    if score >= NEUTRAL_MIN_DIFFERENCE:
+        return Rating.NEUTRAL
+    return Rating.POOR
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StaffingCurve:
+    """Scheduled and forecast headcount of one business unit, one value per 15-minute interval.
+
+    Interval ``i`` is ``[start + 15 i, start + 15 (i + 1))``; ``start`` must be a multiple of 15.
+    Pass numpy arrays (or any float sequences of equal length). The staffing input of a query is a
+    ``Mapping[str, StaffingCurve]`` keyed by business unit; intervals outside a curve have no data.
+    """
+
+    start: int
+    scheduled: Sequence[float] | np.ndarray
+    forecast: Sequence[float] | np.ndarray
+
+
+Staffing = Mapping[str, StaffingCurve]
+
+
+def check_staffing(staffing: Staffing) -> None:
+    for unit, curve in staffing.items():
+        if curve.start % GRID_MINUTES:
+            raise InvalidQuery(f"staffing for {unit!r} does not start on a 15-minute boundary")
+        if len(curve.scheduled) != len(curve.forecast):
+            raise InvalidQuery(f"staffing for {unit!r}: scheduled and forecast lengths differ")
+
+
+def staffing_on_grid(curve: StaffingCurve, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """Scheduled and forecast per grid cell; NaN where the curve has no value."""
+    scheduled = np.full(grid.cells, np.nan)
+    forecast = np.full(grid.cells, np.nan)
+    offset = (grid.origin - curve.start) // GRID_MINUTES
+    lo = max(0, -offset)
+    hi = min(grid.cells, len(curve.scheduled) - offset)
+    if hi > lo:
+        scheduled[lo:hi] = np.asarray(curve.scheduled, dtype=float)[lo + offset : hi + offset]
+        forecast[lo:hi] = np.asarray(curve.forecast, dtype=float)[lo + offset : hi + offset]
+    return scheduled, forecast
+
+
+def on_queue_minutes(av: Availability, grid: Grid) -> np.ndarray:
+    """Minutes the person is scheduled on queue in each grid cell.
+
+    Coaching over a cell takes those minutes off the phones, so a person on queue for 5 of the
+    15 minutes removes a third of a head: exact when activities are not aligned to the grid.
+    """
+    bounds = grid.origin + GRID_MINUTES * np.arange(grid.cells + 1, dtype=np.int64)
+    return np.diff(covered_minutes_before(*av.on_queue, bounds))
+
+
+@dataclass(frozen=True, slots=True)
+class UnitStaffing:
+    """Per-cell staffing of one business unit with the given attendees taken off queue."""
+
+    business_unit: str
+    scheduled: np.ndarray
+    forecast: np.ndarray
+    removed: np.ndarray
+    """Heads taken off queue per cell (on-queue minutes / 15, summed over attendees)."""
+    difference: np.ndarray
+    """``scheduled - forecast - removed``; NaN where there is no data."""
+
+
+def unit_staffing(
+    attendees: Sequence[Availability],
+    units: Sequence[str | None],
+    staffing: Staffing,
+    grid: Grid,
+) -> list[UnitStaffing]:
+    """Staffing of every business unit the attendees belong to that has a curve, sorted by name."""
+    result = []
+    for unit in sorted({u for u in units if u is not None and u in staffing}):
+        scheduled, forecast = staffing_on_grid(staffing[unit], grid)
+        minutes = np.zeros(grid.cells, dtype=np.int64)
+        for av, member_of in zip(attendees, units, strict=True):
+            if member_of == unit:
+                minutes += on_queue_minutes(av, grid)
+        removed = minutes / GRID_MINUTES
+        result.append(
+            UnitStaffing(unit, scheduled, forecast, removed, (scheduled - forecast) - removed)
+        )
+    return result
