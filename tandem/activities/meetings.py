@@ -1,0 +1,63 @@
+"""The meeting workflow's one side effect: make the database agree with its new state.
+
+Booking, projection, history line, outbox rows and any content moves (rollover, purge) are
+written in one transaction, so a change is either wholly visible or not at all. Running it
+twice (a retried local activity after a worker crash) changes nothing: the meeting's own
+bookings never clash with themselves, the projection keeps the newest version, history and
+outbox rows have unique keys, and items already rolled over no longer match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+from temporalio import activity
+
+from tandem.activities.errors import business_rules
+from tandem.activities.messages import SYNC_MEETING, SyncMeeting, SyncResult
+from tandem.activities.notify import people_involved, render
+from tandem.domain.meetings import Clash, MeetingStatus
+from tandem.settings import Settings
+from tandem.store import bookings, content, meetings, outbox, users
+from tandem.store.db import Database
+
+
+class MeetingActivities:
+    def __init__(
+        self, db: Database, settings: Settings, on_outbox: Callable[[], None] = lambda: None
+    ) -> None:
+        self.db = db
+        self.secret = settings.signing_key()
+        self.base_url = settings.base_url
+        self.on_outbox = on_outbox
+
+    @activity.defn(name=SYNC_MEETING)
+    async def sync_meeting(self, request: SyncMeeting) -> SyncResult:
+        with business_rules():
+            overlaps, queued = await self.db.write(lambda session: self._apply(session, request))
+        if queued:
+            self.on_outbox()
+        return SyncResult(accepted_overlaps=overlaps)
+
+    def _apply(self, session: Session, request: SyncMeeting) -> tuple[list[Clash], int]:
+        now = datetime.now(UTC)
+        meeting = request.meeting
+        # Projection first: bookings refer to its row; a refused booking rolls both back.
+        meetings.write_projection(session, meeting, now)
+        overlaps = bookings.book(session, meeting, request.booking)
+        details = dict(request.event.details)
+        if overlaps:
+            details["not_available"] = [c.model_dump(mode="json") for c in overlaps]
+        if request.rollover:
+            target, moved = content.rollover(session, meeting, now)
+            details["rollover"] = {"to_meeting_id": target, "items": moved}
+        if meeting.status is MeetingStatus.DELETED:
+            content.purge(session, meeting.id)
+        meetings.record_event(session, request.event.model_copy(update={"details": details}))
+        people = users.get_users(session, people_involved(meeting.attendee_ids, request.notify))
+        messages = render(
+            meeting, request.notify, people, secret=self.secret, base_url=self.base_url
+        )
+        return overlaps, outbox.enqueue(session, messages, now)

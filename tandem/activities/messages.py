@@ -1,0 +1,108 @@
+"""Arguments and results of activities, importable from workflow code (no I/O imports here)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from tandem.domain.meetings import (
+    BookingMode,
+    Cancel,
+    Clash,
+    Delete,
+    Edit,
+    Meeting,
+    MeetingEvent,
+    Reschedule,
+)
+from tandem.domain.notifications import Notify
+from tandem.domain.plans import PlanCommit, PlannedSession
+from tandem.domain.series import Occurrence, Series
+from tandem.domain.times import UtcDatetime
+
+SYNC_MEETING = "sync_meeting"
+SYNC_SERIES = "sync_series"
+MATERIALISE_OCCURRENCE = "materialise_occurrence"
+CHANGE_OCCURRENCE = "change_occurrence"
+SEND_DIGESTS = "send_digests"
+CHECK_PLAN = "check_plan"
+BOOK_SESSION = "book_session"
+UNBOOK_SESSION = "unbook_session"
+RECORD_PLAN = "record_plan"
+
+
+class SyncMeeting(BaseModel):
+    """Make the database agree with the workflow: bookings, projection, history, outbox."""
+
+    meeting: Meeting
+    booking: BookingMode
+    event: MeetingEvent
+    notify: list[Notify] = Field(default_factory=list)
+    # C3: hand the open agenda topics and action items to the series' next meeting.
+    rollover: bool = False
+
+
+class SyncResult(BaseModel):
+    # Overlaps the booking accepted (a reassignment onto a busy facilitator, SPEC M10).
+    accepted_overlaps: list[Clash] = Field(default_factory=list)
+
+
+class SyncSeries(BaseModel):
+    """Make the series projection agree with the workflow (and guard S2 on creation)."""
+
+    series: Series
+    clashes: dict[int, str] = Field(default_factory=dict)
+    notify: list[Notify] = Field(default_factory=list)
+
+
+class Materialise(BaseModel):
+    """Make one occurrence a meeting (its id is derived from the index, so retries are safe)."""
+
+    series: Series
+    occurrence: Occurrence
+
+
+class Materialised(BaseModel):
+    booked: bool
+    # Why the guard refused it (the clashing meeting), when it did.
+    reason: str | None = None
+
+
+class OccurrenceChange(BaseModel):
+    """One lifecycle change to a materialised occurrence; exactly one field is set."""
+
+    meeting_id: str
+    edit: Edit | None = None
+    reschedule: Reschedule | None = None
+    cancel: Cancel | None = None
+    delete: Delete | None = None
+
+    @property
+    def message(self) -> Edit | Reschedule | Cancel | Delete:
+        found = [m for m in (self.edit, self.reschedule, self.cancel, self.delete) if m is not None]
+        assert len(found) == 1, "an occurrence change carries exactly one message"
+        return found[0]
+
+
+class ChangeOutcome(BaseModel):
+    applied: bool
+    reason: str | None = None
+    # The refusal's type (Conflict, NotAllowed, ...) when it was refused.
+    error_type: str | None = None
+
+
+class DigestWindow(BaseModel):
+    """Send the weekly digests that fell due in (since, until]."""
+
+    since: UtcDatetime
+    until: UtcDatetime
+
+
+class BookSession(BaseModel):
+    commit: PlanCommit
+    session: PlannedSession
+
+
+class UnbookSession(BaseModel):
+    meeting_id: str
+    actor_id: str
+    reason: str

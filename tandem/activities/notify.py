@@ -1,0 +1,153 @@
+"""Turns notification intents into outbox messages, one per recipient.
+
+People read times in their own zone; guests in the meeting's. A user who switched reminders off
+(SPEC N3) gets none; no other notification can be switched off. Templates only ever see
+lifecycle facts (names, times, places, reasons): never agenda items or notes (SPEC C5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from tandem.domain.guest_links import guest_token
+from tandem.domain.meetings import Meeting, MeetingKind
+from tandem.domain.notifications import NotificationKind, Notify, Recipient
+from tandem.domain.series import Series
+from tandem.domain.times import human
+from tandem.domain.users import User
+from tandem.store.outbox import OutboxMessage
+
+templates = Environment(
+    loader=PackageLoader("tandem.activities", "templates"),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    autoescape=False,  # plain-text mail and in-app text, never HTML
+)
+
+_KIND_LABEL = {MeetingKind.ONE_TO_ONE: "1:1", MeetingKind.COACHING: "coaching session"}
+
+# Given a notice, a recipient and the recipient's zone: the template's variables.
+Context = Callable[[Notify, Recipient, str], dict[str, Any]]
+
+
+def people_involved(attendees: Iterable[str], notices: Iterable[Notify]) -> set[str]:
+    ids = set(attendees)
+    for notice in notices:
+        ids.update(r.user_id for r in notice.recipients if r.user_id)
+        if notice.previous_facilitator_id:
+            ids.add(notice.previous_facilitator_id)
+    return ids
+
+
+def name_of(users: dict[str, User], user_id: str | None) -> str:
+    user = users.get(user_id or "")
+    return user.name if user else "someone"
+
+
+def outbox_messages(
+    notices: Iterable[Notify],
+    users: dict[str, User],
+    *,
+    scope: str,
+    meeting_id: str | None,
+    guest_zone: str,
+    context: Context,
+) -> list[OutboxMessage]:
+    messages = []
+    for notice in notices:
+        template = templates.get_template(f"{notice.kind.value}.txt.j2")
+        for recipient in notice.recipients:
+            user = users.get(recipient.user_id) if recipient.user_id else None
+            if recipient.user_id and user is None:
+                continue  # the user no longer exists; nobody to tell
+            if (
+                notice.kind is NotificationKind.REMINDER
+                and user is not None
+                and not user.preferences.meeting_reminders
+            ):
+                continue
+            text = template.render(
+                notice=notice,
+                recipient=user.name if user else recipient.email,
+                **context(notice, recipient, user.timezone if user else guest_zone),
+            )
+            subject, _, body = text.partition("\n")
+            messages.append(
+                OutboxMessage(
+                    dedupe_key=notice.dedupe_key(scope, recipient),
+                    kind=notice.kind.value,
+                    subject=subject.strip(),
+                    body=body.strip() + "\n",
+                    user_id=recipient.user_id,
+                    email=user.email if user else recipient.email,
+                    meeting_id=meeting_id,
+                )
+            )
+    return messages
+
+
+def render(
+    meeting: Meeting,
+    notices: Iterable[Notify],
+    users: dict[str, User],
+    *,
+    secret: str,
+    base_url: str,
+) -> list[OutboxMessage]:
+    def context(notice: Notify, recipient: Recipient, tz: str) -> dict[str, Any]:
+        link = ""
+        if recipient.email is not None:
+            link = f"{base_url}/guest/{guest_token(secret, meeting.id, recipient.email)}"
+        previous = notice.previous_starts_at
+        return {
+            "meeting": meeting,
+            "kind_label": _KIND_LABEL[meeting.kind],
+            "when": human(meeting.starts_at, tz),
+            "previous_when": human(previous, tz) if previous else "",
+            "facilitator": name_of(users, meeting.facilitator_id),
+            "previous_facilitator": name_of(users, notice.previous_facilitator_id),
+            "participants": ", ".join(name_of(users, p) for p in meeting.participant_ids),
+            "is_new_facilitator": recipient.user_id == meeting.facilitator_id,
+            "is_previous_facilitator": recipient.user_id == notice.previous_facilitator_id,
+            "guest_link": link,
+        }
+
+    return outbox_messages(
+        notices,
+        users,
+        scope=f"meeting-{meeting.id}",
+        meeting_id=meeting.id,
+        guest_zone=meeting.timezone,
+        context=context,
+    )
+
+
+def render_series(
+    series: Series, notices: Iterable[Notify], users: dict[str, User]
+) -> list[OutboxMessage]:
+    first = series.current
+
+    def context(notice: Notify, recipient: Recipient, tz: str) -> dict[str, Any]:
+        return {
+            "series": series,
+            "cadence": first.recurrence.removeprefix("RRULE:"),
+            "duration_minutes": first.duration_minutes,
+            "when": human(first.starts_at, tz),
+            "occurrence_when": human(notice.at, tz) if notice.at else "",
+            "facilitator": name_of(users, series.facilitator_id),
+            "participant": name_of(users, series.participant_id),
+        }
+
+    return outbox_messages(
+        notices,
+        users,
+        scope=f"series-{series.id}",
+        meeting_id=None,
+        guest_zone=first.timezone,
+        context=context,
+    )
