@@ -1,0 +1,72 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from tandem.api import errors
+from tandem.api.routes import (
+    attachments,
+    coaching,
+    content,
+    guest,
+    health,
+    lifecycle,
+    meetings,
+    notifications,
+    reassign,
+    series,
+    users,
+    wfm,
+)
+from tandem.api.services import Services
+from tandem.api.temporal import MeetingGateway, PlanGateway, SeriesGateway, connect
+from tandem.settings import Settings
+from tandem.store.db import Database
+
+
+def create_app(
+    settings: Settings, *, db: Database | None = None, client: Client | None = None
+) -> FastAPI:
+    """``db`` and ``client`` are built from ``settings`` unless given (tests share theirs)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_db = db is None
+        database = db or Database(settings.database, schema=settings.database_schema)
+        temporal = client or await connect(settings)
+        app.state.services = Services(
+            settings=settings,
+            db=database,
+            meetings=MeetingGateway(temporal, settings.task_queue),
+            series=SeriesGateway(temporal, settings.task_queue),
+            plans=PlanGateway(temporal, settings.task_queue),
+        )
+        try:
+            yield
+        finally:
+            if own_db:
+                database.dispose()
+
+    app = FastAPI(title="Tandem", version="0.1.0", lifespan=lifespan)
+    errors.install(app)
+    for module in (
+        health,
+        users,
+        meetings,
+        lifecycle,
+        reassign,
+        content,
+        attachments,
+        series,
+        coaching,
+        wfm,
+        notifications,
+        guest,
+    ):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,100 @@
+"""Loading a meeting for a caller: 404 unless they may see it (A3, A4), 403 per action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from tandem.api import idempotency
+from tandem.api.errors import forbidden, from_domain, not_found
+from tandem.api.schemas import meeting_out
+from tandem.api.services import Services
+from tandem.domain.access import View, view_of
+from tandem.domain.errors import DomainError
+from tandem.domain.meetings import FINISHED, Meeting, MeetingStatus
+from tandem.domain.users import User
+from tandem.store import meetings, users
+from tandem.store.meetings import MeetingRecord
+
+
+@dataclass(frozen=True)
+class Visible:
+    meeting: Meeting
+    archived: bool
+    view: View
+    people: dict[str, User]
+
+    def out(self, meeting: Meeting | None = None) -> dict[str, Any]:
+        return meeting_out(meeting or self.meeting, self.archived, self.view)
+
+
+def _with_people(session: Session, meeting_id: str) -> tuple[MeetingRecord, dict[str, User]] | None:
+    record = meetings.get_meeting(session, meeting_id)
+    if record is None:
+        return None
+    return record, users.get_users(session, record.meeting.participant_ids)
+
+
+async def load(svc: Services, user: User, meeting_id: str) -> Visible:
+    found = await svc.db.read(lambda session: _with_people(session, meeting_id))
+    if found is None:
+        raise not_found()
+    record, people = found
+    view = view_of(user, record.meeting, people)
+    if view is None:
+        raise not_found()
+    return Visible(record.meeting, record.archived, view, people)
+
+
+def gate(allowed: bool, action: str) -> None:
+    if not allowed:
+        raise forbidden(f"you may not {action} this meeting")
+
+
+async def send_update(
+    svc: Services,
+    user: User,
+    visible: Visible,
+    *,
+    operation: str,
+    change: Any,
+    idempotency_key: str | None,
+    payload: Any,
+    precheck: Callable[[Meeting], None],
+    respond: Callable[[Any], dict[str, Any]] | None = None,
+) -> JSONResponse:
+    """Send one lifecycle message and answer with the meeting (or ``respond(result)``).
+
+    ``precheck`` is the same lifecycle rule the workflow's validator applies; it is run here only
+    when the meeting has finished, to refuse at once rather than reopen its workflow for nothing.
+    """
+    claim = await idempotency.claim(
+        svc, user, idempotency_key, operation=operation, target=visible.meeting.id, payload=payload
+    )
+    if claim.replay is not None:
+        return claim.replay
+    if visible.meeting.status in FINISHED or visible.meeting.status is MeetingStatus.DELETED:
+        try:
+            precheck(visible.meeting)
+        except DomainError as error:
+            raise from_domain(error) from None
+    try:
+        result = await svc.meetings.apply(
+            visible.meeting, change, request_id=claim.update_id(user, operation)
+        )
+    except DomainError as error:
+        refusal = from_domain(error)
+        await idempotency.remember(svc, user, claim, refusal.status, refusal.payload())
+        raise refusal from None
+    body = respond(result) if respond else visible.out(result)
+    await idempotency.remember(svc, user, claim, 200, body)
+    return JSONResponse(body)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

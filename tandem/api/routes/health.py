@@ -1,0 +1,37 @@
+"""Liveness and readiness (SPEC O2): ready means the database and Temporal both answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from tandem.api.services import Services, services
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+async def health() -> dict:
+    return {"status": "ok"}
+
+
+@router.get("/ready")
+async def ready(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
+    checks: dict[str, str] = {}
+    try:
+        await svc.db.read(lambda session: session.execute(text("SELECT 1")))
+        checks["database"] = "ok"
+    except Exception as error:
+        checks["database"] = f"error: {error}"
+    try:
+        await svc.meetings.client.service_client.check_health()
+        checks["temporal"] = "ok"
+    except Exception as error:
+        checks["temporal"] = f"error: {error}"
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
+    )

@@ -1,0 +1,91 @@
+"""People (SPEC A1, A2): who am I, my notification settings (N3), admin creates users and roles."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from tandem.api.auth import CurrentUser, require
+from tandem.api.errors import invalid
+from tandem.api.meeting_access import now
+from tandem.api.schemas import RoleBody, SettingsPatch, UserCreate, user_out
+from tandem.api.services import Services, services
+from tandem.domain.permissions import Permission
+from tandem.domain.users import Preferences
+from tandem.store import users
+
+router = APIRouter(prefix="/v1", tags=["users"])
+
+Svc = Annotated[Services, Depends(services)]
+
+
+@router.get("/users/me")
+async def me(user: CurrentUser) -> dict:
+    return user_out(user)
+
+
+@router.patch("/users/me/settings")
+async def update_settings(body: SettingsPatch, user: CurrentUser, svc: Svc) -> dict:
+    changes = body.model_dump(exclude_none=True)
+    if not changes:
+        raise invalid("body", "nothing to change")
+    preferences = Preferences.model_validate({**user.preferences.model_dump(), **changes})
+    await svc.db.write(lambda session: users.set_preferences(session, user.id, preferences))
+    return {"settings": preferences.model_dump()}
+
+
+@router.post("/users", status_code=201)
+async def create_user(body: UserCreate, user: CurrentUser, svc: Svc) -> dict:
+    require(user, Permission.ADMIN)
+    created, token = await svc.db.write(
+        lambda session: users.create_user(
+            session,
+            name=body.name,
+            email=body.email,
+            timezone=body.timezone,
+            roles=body.roles,
+            divisions=body.divisions,
+            business_unit=body.business_unit,
+            now=now(),
+        )
+    )
+    return {**user_out(created), "token": token}
+
+
+@router.get("/users")
+async def list_users(
+    user: CurrentUser, svc: Svc, q: Annotated[str | None, Query(max_length=100)] = None
+) -> dict:
+    """A directory for choosing participants: names, zones and divisions, no settings."""
+    if not (user.can(Permission.FACILITATE) or user.can(Permission.OPS_HISTORY)):
+        require(user, Permission.FACILITATE)
+    everyone = await svc.db.read(users.all_users)
+    needle = (q or "").lower()
+    items = [
+        {
+            "id": u.id,
+            "name": u.name,
+            "timezone": u.timezone,
+            "roles": list(u.roles),
+            "divisions": list(u.divisions),
+        }
+        for u in everyone
+        if needle in u.name.lower() or needle in u.email.lower()
+    ]
+    return {"items": items, "next_cursor": None}
+
+
+@router.get("/roles")
+async def list_roles(user: CurrentUser, svc: Svc) -> dict:
+    table = await svc.db.read(users.role_table)
+    return {"items": [{"name": k, "permissions": sorted(v)} for k, v in sorted(table.items())]}
+
+
+@router.put("/roles/{name}")
+async def define_role(name: str, body: RoleBody, user: CurrentUser, svc: Svc) -> dict:
+    require(user, Permission.ADMIN)
+    if body.name != name:
+        raise invalid("name", "must match the path")
+    await svc.db.write(lambda session: users.define_role(session, name, body.permissions))
+    return {"name": name, "permissions": sorted(set(body.permissions))}

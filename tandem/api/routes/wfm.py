@@ -1,0 +1,243 @@
+"""WFM imports and views (SPEC W1): schedules as JSON or CSV, staffing as JSON.
+
+Who: imports need ``wfm.schedule.import`` (quality managers, admins), views ``wfm.schedule.view``
+(supervisors and up); the permission is checked before the body is read, so a caller without it
+gets 403 whatever they send. Rules about the data are in :mod:`tandem.domain.wfm`. An import is
+all or nothing: any error (422 naming the field path, or for CSV the line and column; 409 for an
+agent of another business unit or a changed business-unit zone) leaves the stored data as it was.
+
+Times in the answers of the GET endpoints are in the business unit's zone, with their offset, so
+they read like the WFM system's own and can be sent back as they are.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import AwareDatetime, ValidationError
+from starlette.datastructures import UploadFile
+
+from tandem.api.auth import CurrentUser, require
+from tandem.api.errors import ApiError, invalid, not_found
+from tandem.api.meeting_access import now
+from tandem.api.schedule_changes import revalidate
+from tandem.api.services import Services, services
+from tandem.domain.errors import DomainError
+from tandem.domain.permissions import Permission
+from tandem.domain.times import zone
+from tandem.domain.users import User
+from tandem.domain.wfm import (
+    MAX_CSV_BYTES,
+    BusinessUnit,
+    ScheduleImport,
+    StaffingImport,
+    parse_schedule_csv,
+)
+from tandem.store import wfm
+from tandem.store.wfm import StoredShift, WfmActivity
+
+router = APIRouter(prefix="/v1/wfm", tags=["wfm"])
+
+Svc = Annotated[Services, Depends(services)]
+MAX_JSON_BYTES = MAX_CSV_BYTES
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    raw = await request.body()
+    if len(raw) > limit:
+        raise ApiError(413, "TooLarge", f"the body is larger than {limit // 2**20} MB")
+    return raw
+
+
+def _parse(model: type[Any], raw: bytes) -> Any:
+    """The body as ``model``, with FastAPI's own 422 shape (field paths like agents.2.shifts.0)."""
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as error:
+        raise RequestValidationError(error.errors()) from None
+
+
+def _json_schema(model: type[Any]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
+async def _after_import(svc: Services, imported: wfm.ScheduleImported, user: User) -> dict:
+    """W7: coaching booked on a schedule that changed is checked against it again."""
+    flagged = await revalidate(
+        svc, list(imported.changed_agent_ids), imported.starts_at, imported.ends_at, user.id
+    )
+    return {**imported.summary(), "coaching_appointments_changed": flagged}
+
+
+@router.put("/schedules", openapi_extra=_json_schema(ScheduleImport))
+async def put_schedules(request: Request, user: CurrentUser, svc: Svc) -> dict:
+    """Replace a business unit's week(s) of shifts and activities (see tandem.domain.wfm)."""
+    require(user, Permission.WFM_IMPORT)
+    body: ScheduleImport = _parse(ScheduleImport, await _body(request, MAX_JSON_BYTES))
+    imported = await svc.db.write(
+        lambda session: wfm.replace_schedule(session, body, now(), imported_by=user.id)
+    )
+    return await _after_import(svc, imported, user)
+
+
+@router.post(
+    "/schedules/import",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+            },
+        }
+    },
+)
+async def import_schedules_csv(request: Request, user: CurrentUser, svc: Svc) -> dict:
+    """The same as PUT /v1/wfm/schedules from a CSV file: sent as the body (text/csv) or as the
+    form field ``file`` (multipart/form-data). Columns: see tandem.domain.wfm.parse_schedule_csv.
+    """
+    require(user, Permission.WFM_IMPORT)
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise invalid("file", "send the CSV as the form field 'file'")
+        raw = await upload.read(MAX_CSV_BYTES + 1)
+    else:
+        raw = await _body(request, MAX_CSV_BYTES)
+    parsed = parse_schedule_csv(raw)
+
+    def replace(session: Any) -> wfm.ScheduleImported:
+        try:
+            return wfm.replace_schedule(session, parsed.body, now(), imported_by=user.id)
+        except DomainError as error:
+            raise parsed.locate(error) from None
+
+    imported = await svc.db.write(replace)
+    return await _after_import(svc, imported, user)
+
+
+@router.put("/staffing", openapi_extra=_json_schema(StaffingImport))
+async def put_staffing(request: Request, user: CurrentUser, svc: Svc) -> dict:
+    """Replace a business unit's staffing (forecast and scheduled headcount per 15 minutes) from
+    the first interval given to the end of the last one."""
+    require(user, Permission.WFM_IMPORT)
+    body: StaffingImport = _parse(StaffingImport, await _body(request, MAX_JSON_BYTES))
+    imported = await svc.db.write(lambda session: wfm.replace_staffing(session, body, now()))
+    return imported.summary()
+
+
+Unit = Annotated[BusinessUnit, Query()]
+From = Annotated[AwareDatetime | None, Query(alias="from")]
+To = Annotated[AwareDatetime | None, Query()]
+
+
+def _range(start: datetime | None, end: datetime | None) -> None:
+    if start is not None and end is not None and end <= start:
+        raise invalid("to", "must be after from")
+
+
+def _activity_out(a: WfmActivity, tz: Any) -> dict[str, Any]:
+    return {
+        "starts_at": a.starts_at.astimezone(tz).isoformat(),
+        "ends_at": a.ends_at.astimezone(tz).isoformat(),
+        "category": a.category,
+        "paid": a.paid,
+        "interruptible": a.interruptible,
+    }
+
+
+def _shift_out(shift: StoredShift, tz: Any) -> dict[str, Any]:
+    return {
+        "starts_at": shift.starts_at.astimezone(tz).isoformat(),
+        "ends_at": shift.ends_at.astimezone(tz).isoformat(),
+        "activities": [_activity_out(a, tz) for a in shift.activities],
+    }
+
+
+@router.get("/schedules")
+async def get_schedules(
+    user: CurrentUser,
+    svc: Svc,
+    business_unit: Unit,
+    start: From = None,
+    to: To = None,
+) -> dict:
+    """What is stored for a business unit: the imported weeks overlapping [from, to) and, for
+    every member, the shifts that start in [from, to) (default: everything) with their
+    activities, in the import shape."""
+    require(user, Permission.WFM_VIEW)
+    _range(start, to)
+    stored = await svc.db.read(lambda session: wfm.unit_schedule(session, business_unit, start, to))
+    if stored is None:
+        raise not_found("business unit")
+    tz = zone(stored.timezone)
+    return {
+        "business_unit": stored.business_unit,
+        "timezone": stored.timezone,
+        "from": start.isoformat() if start else None,
+        "to": to.isoformat() if to else None,
+        "weeks": [
+            {
+                "week_start": w.week_start.isoformat(),
+                "starts_at": w.starts_at.astimezone(tz).isoformat(),
+                "ends_at": w.ends_at.astimezone(tz).isoformat(),
+                "imported_at": w.imported_at.isoformat(),
+                "imported_by": w.imported_by,
+            }
+            for w in stored.weeks
+        ],
+        "agents": [
+            {"agent_id": agent, "shifts": [_shift_out(s, tz) for s in shifts]}
+            for agent, shifts in stored.agents.items()
+        ],
+    }
+
+
+@router.get("/staffing")
+async def get_staffing(
+    user: CurrentUser,
+    svc: Svc,
+    business_unit: Unit,
+    start: From = None,
+    to: To = None,
+) -> dict:
+    """The stored intervals of a business unit starting in [from, to) (default: all)."""
+    require(user, Permission.WFM_VIEW)
+    _range(start, to)
+
+    def read(session: Any) -> tuple[str | None, list[tuple[datetime, float, float]]]:
+        timezone = wfm.business_unit_zone(session, business_unit)
+        rows = wfm.staffing_for(
+            session, [business_unit], start or wfm.BEGINNING, to or wfm.END_OF_TIME
+        )
+        return timezone, rows.get(business_unit, [])
+
+    timezone, rows = await svc.db.read(read)
+    if timezone is None:
+        raise not_found("business unit")
+    tz = zone(timezone)
+    return {
+        "business_unit": business_unit,
+        "timezone": timezone,
+        "from": start.isoformat() if start else None,
+        "to": to.isoformat() if to else None,
+        "intervals": [
+            {"starts_at": at.astimezone(tz).isoformat(), "forecast": f, "scheduled": s}
+            for at, f, s in rows
+        ],
+    }

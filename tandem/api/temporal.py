@@ -1,0 +1,183 @@
+"""The Temporal side of meetings for the API and for series activities: connect, create, change.
+
+Create is update-with-start (id ``meeting-<id>``, USE_EXISTING): a retried create reaches the
+same workflow, whose create handler answers with the meeting it already booked. A meeting's
+workflow finishes once nothing more can happen on its own; a later change (deleting a past
+meeting) reopens it from the projection with update-with-start, so every lifecycle change still
+goes through the workflow's validator and activity. Business refusals come back as domain
+errors (Conflict, NotAllowed, Invalid); a change not confirmed in time raises TimeoutError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from tandem.domain.errors import ERRORS_BY_TYPE, Conflict, DomainError
+from tandem.domain.meetings import Create, Meeting, MeetingInput
+from tandem.domain.plans import PlanCommit, PlanProgress
+from tandem.domain.series import CreateSeries, Series, SeriesInput
+from tandem.settings import Settings
+from tandem.workflows import search_attributes
+from tandem.workflows.meeting import UPDATES, MeetingWorkflow, workflow_id
+from tandem.workflows.plan_commit import PlanCommitWorkflow
+from tandem.workflows.plan_commit import workflow_id as plan_workflow_id
+from tandem.workflows.series import SERIES_UPDATES, SeriesWorkflow
+from tandem.workflows.series import workflow_id as series_workflow_id
+
+T = TypeVar("T")
+
+# How long a caller waits for a change to be applied before being told to retry (idempotently).
+UPDATE_TIMEOUT = timedelta(seconds=60)
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )
+
+
+def domain_error(error: WorkflowUpdateFailedError) -> DomainError:
+    """The business refusal behind a failed update; anything else is re-raised as is."""
+    cause = error.cause
+    if isinstance(cause, ApplicationError) and cause.type in ERRORS_BY_TYPE:
+        details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+        return ERRORS_BY_TYPE[cause.type](cause.message, **details)
+    raise error
+
+
+async def confirmed(call: Awaitable[T]) -> T:
+    """Wait for an update's outcome, turning refusals into domain errors."""
+    try:
+        return await asyncio.wait_for(call, UPDATE_TIMEOUT.total_seconds())
+    except WorkflowUpdateFailedError as error:
+        raise domain_error(error) from None
+
+
+class AlreadyFinished(Exception):
+    """A create retried after the meeting's workflow had already ended."""
+
+
+class MeetingGateway:
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self.client = client
+        self.task_queue = task_queue
+
+    def _start(
+        self, start: MeetingInput, reuse: WorkflowIDReusePolicy
+    ) -> WithStartWorkflowOperation:
+        meeting = start.meeting
+        return WithStartWorkflowOperation(
+            MeetingWorkflow.run,
+            start,
+            id=workflow_id(meeting.id),
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=reuse,
+            search_attributes=search_attributes.for_meeting(meeting),
+            static_summary=f"{meeting.kind.value}: {meeting.name}",
+        )
+
+    async def create(self, meeting: Meeting, actor_id: str, *, notify: bool = True) -> Meeting:
+        """Book a new meeting; raises ``AlreadyFinished`` if this id's workflow already ended."""
+        start = self._start(MeetingInput(meeting=meeting), WorkflowIDReusePolicy.REJECT_DUPLICATE)
+        try:
+            return await confirmed(
+                self.client.execute_update_with_start_workflow(
+                    MeetingWorkflow.create,
+                    Create(actor_id=actor_id, notify_participants=notify),
+                    start_workflow_operation=start,
+                    id="create",
+                )
+            )
+        except WorkflowAlreadyStartedError:
+            raise AlreadyFinished(meeting.id) from None
+
+    async def apply(self, current: Meeting, change: Any, *, request_id: str | None = None) -> Any:
+        """Send one lifecycle message (Edit, Reschedule, …) as its update. ``current`` (the
+        projection) reopens the workflow if it has finished."""
+        start = self._start(
+            MeetingInput(meeting=current, resumed=True), WorkflowIDReusePolicy.ALLOW_DUPLICATE
+        )
+        return await confirmed(
+            self.client.execute_update_with_start_workflow(
+                UPDATES[type(change)], change, start_workflow_operation=start, id=request_id
+            )
+        )
+
+
+class SeriesGateway:
+    """Series workflows: created with update-with-start, changed with updates while active."""
+
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self.client = client
+        self.task_queue = task_queue
+
+    async def create(self, series: Series, actor_id: str) -> Series:
+        start = WithStartWorkflowOperation(
+            SeriesWorkflow.run,
+            SeriesInput(series=series),
+            id=series_workflow_id(series.id),
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            static_summary=f"1:1 series: {series.name}",
+        )
+        try:
+            return await confirmed(
+                self.client.execute_update_with_start_workflow(
+                    SeriesWorkflow.create,
+                    CreateSeries(actor_id=actor_id),
+                    start_workflow_operation=start,
+                    id="create",
+                )
+            )
+        except WorkflowAlreadyStartedError:
+            raise AlreadyFinished(series.id) from None
+
+    async def apply(self, series_id: str, change: Any, *, request_id: str | None = None) -> Series:
+        handle = self.client.get_workflow_handle_for(
+            SeriesWorkflow.run, series_workflow_id(series_id)
+        )
+        try:
+            return await confirmed(
+                handle.execute_update(SERIES_UPDATES[type(change)], change, id=request_id)
+            )
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:  # its workflow finished: it has ended
+                raise Conflict("the series has ended", status="ended") from None
+            raise
+
+
+class PlanGateway:
+    """Team plan commits (W6): one durable workflow per plan, with live progress."""
+
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self.client = client
+        self.task_queue = task_queue
+
+    async def commit(self, commit: PlanCommit) -> None:
+        await self.client.start_workflow(
+            PlanCommitWorkflow.run,
+            commit,
+            id=plan_workflow_id(commit.plan_id),
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            static_summary=f"commit team plan {commit.plan_id} ({len(commit.sessions)} sessions)",
+        )
+
+    async def progress(self, plan_id: str) -> PlanProgress:
+        handle = self.client.get_workflow_handle_for(
+            PlanCommitWorkflow.run, plan_workflow_id(plan_id)
+        )
+        return await handle.query(PlanCommitWorkflow.state)
