@@ -1,0 +1,226 @@
+"""The ``tandem`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tandem.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir).expanduser().resolve()
+    return Settings(**overrides)
+
+
+def _up(args: argparse.Namespace) -> int:
+    from tandem.cli.up import Ports, up
+
+    ports = Ports(api=args.api_port, temporal=args.temporal_port, ui=args.ui_port)
+    return asyncio.run(up(_settings(args), ports, args.demo))
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import uvloop
+
+    from tandem.cli.worker import run_worker
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        await run_worker(_settings(args), stop)
+
+    # uvloop: cheaper wake-ups when the database threads hand results back to the loop.
+    uvloop.run(main())
+    return 0
+
+
+def _api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from tandem.api.app import create_app
+
+    settings = _settings(args)
+    uvicorn.run(
+        create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning"
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from tandem.store.migrate import upgrade
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database, schema=settings.database_schema)
+    print(f"database at {settings.database} is up to date")
+    return 0
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from tandem.api.schemas import UserCreate, user_out
+    from tandem.domain.errors import DomainError
+    from tandem.store import users
+    from tandem.store.db import Database
+
+    try:
+        body = UserCreate(
+            name=args.name,
+            email=args.email,
+            roles=args.role,
+            divisions=args.division or [],
+            timezone=args.tz,
+            business_unit=args.business_unit,
+        )
+    except ValidationError as error:
+        for problem in error.errors():
+            print(f"error: {'.'.join(map(str, problem['loc']))}: {problem['msg']}", file=sys.stderr)
+        return 2
+    settings = _settings(args)
+
+    db = Database(settings.database, schema=settings.database_schema)
+    try:
+        with db.writing() as session:
+            user, token = users.create_user(
+                session,
+                name=body.name,
+                email=body.email,
+                timezone=body.timezone,
+                roles=body.roles,
+                divisions=body.divisions,
+                business_unit=body.business_unit,
+                now=datetime.now(UTC),
+            )
+        print(json.dumps({**user_out(user), "token": token}, indent=2))
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from tandem.store import meetings, users
+    from tandem.store.db import Database
+
+    settings = _settings(args)
+
+    db = Database(settings.database, schema=settings.database_schema)
+    try:
+        with db.reading() as session:
+            events = meetings.history(session, args.meeting_id)
+            people = users.get_users(session, {e.actor_id for e in events if e.actor_id})
+    finally:
+        db.dispose()
+    if not events:
+        print(f"no history for meeting {args.meeting_id}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps([e.model_dump(mode="json") for e in events], indent=2))
+        return 0
+    for event in events:
+        who = people[event.actor_id].name if event.actor_id in people else "Tandem"
+        line = f"{event.at:%Y-%m-%d %H:%M:%S}Z  {event.action:<24} by {who}"
+        if event.reason:
+            line += f"  reason: {event.reason}"
+        if event.details:
+            line += f"  {json.dumps(event.details, sort_keys=True)}"
+        print(line)
+    return 0
+
+
+def _wfm_import(args: argparse.Namespace) -> int:
+    from tandem.cli.wfm_import import import_file, recheck_coaching
+    from tandem.domain.errors import DomainError
+
+    settings = _settings(args)
+    try:
+        summary = import_file(settings, Path(args.file))
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    if summary.get("kind") == "schedule":
+        summary["coaching_appointments_changed"] = asyncio.run(recheck_coaching(settings, summary))
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", help="where state lives (default: TANDEM_DATA_DIR or ~/.local/share/tandem)"
+    )
+    root = argparse.ArgumentParser(
+        prog="tandem", description="Scheduling engine for 1:1s and coaching."
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help_: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_, parents=[common])
+
+    up = command("up", "run Temporal, a worker and the API on this machine")
+    up.add_argument("--demo", action="store_true", help="load a demo contact centre")
+    up.add_argument("--api-port", type=int, default=8000)
+    up.add_argument("--temporal-port", type=int, default=7233)
+    up.add_argument("--ui-port", type=int, default=8233)
+    up.set_defaults(run=_up)
+
+    command("worker", "run a worker against TANDEM_TEMPORAL_ADDRESS").set_defaults(run=_worker)
+    command("api", "serve the HTTP API on TANDEM_API_HOST:TANDEM_API_PORT").set_defaults(run=_api)
+    command("migrate", "bring the database schema up to date").set_defaults(run=_migrate)
+
+    users = commands.add_parser("users", help="manage users").add_subparsers(
+        dest="action", required=True
+    )
+    add = users.add_parser(
+        "add", help="create a user and print their id and API token", parents=[common]
+    )
+    add.add_argument("name")
+    add.add_argument("--email", required=True)
+    add.add_argument("--role", action="append", required=True, help="repeat for several roles")
+    add.add_argument("--division", action="append", help="repeat for several divisions")
+    add.add_argument("--tz", default="UTC", help="IANA time zone, e.g. Europe/London")
+    add.add_argument("--business-unit")
+    add.set_defaults(run=_users_add)
+
+    wfm = commands.add_parser("wfm", help="workforce management data").add_subparsers(
+        dest="action", required=True
+    )
+    load = wfm.add_parser(
+        "import", help="import a WFM schedule (.json or .csv) or staffing (.json)", parents=[common]
+    )
+    load.add_argument("file")
+    load.set_defaults(run=_wfm_import)
+
+    history = command("history", "a meeting's timeline (SPEC O1)")
+    history.add_argument("meeting_id")
+    history.add_argument("--json", action="store_true")
+    history.set_defaults(run=_history)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

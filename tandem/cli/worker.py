@@ -1,0 +1,129 @@
+"""The Temporal worker process: meeting workflows, their activities, and the mail dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from tandem.activities.digest import DigestActivities
+from tandem.activities.mail import FileTransport, MailDispatcher, SmtpTransport
+from tandem.activities.meetings import MeetingActivities
+from tandem.activities.plans import PlanActivities
+from tandem.activities.series import SeriesActivities
+from tandem.api.temporal import AlreadyFinished, MeetingGateway, connect
+from tandem.settings import Settings
+from tandem.store.db import Database
+from tandem.workflows.digest import DigestInput, DigestWorkflow
+from tandem.workflows.digest import workflow_id as digest_workflow_id
+from tandem.workflows.meeting import MeetingWorkflow
+from tandem.workflows.plan_commit import PlanCommitWorkflow
+from tandem.workflows.series import SeriesWorkflow
+
+log = logging.getLogger(__name__)
+
+WORKFLOWS: Sequence[type] = (MeetingWorkflow, SeriesWorkflow, DigestWorkflow, PlanCommitWorkflow)
+
+
+def sandboxed_runner() -> SandboxedWorkflowRunner:
+    """The determinism guard, used by the tests: any clock, random or I/O call in workflow code
+    fails them. Production workers run without it (see build_worker)."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(
+            # Pure libraries our models use inside workflows: loaded once, not per run.
+            "email_validator",
+            "idna",
+            "dateutil",
+            "itsdangerous",
+        )
+    )
+
+
+def mail_dispatcher(settings: Settings, db: Database) -> MailDispatcher:
+    transport = (
+        SmtpTransport(settings.smtp_url) if settings.smtp_url else FileTransport(settings.mail_dir)
+    )
+    return MailDispatcher(db, transport, settings.mail_from)
+
+
+def build_worker(
+    client: Client,
+    settings: Settings,
+    db: Database,
+    *,
+    on_outbox: Callable[[], None] = lambda: None,
+    **options: Any,
+) -> Worker:
+    meeting = MeetingActivities(db, settings, on_outbox)
+    gateway = MeetingGateway(client, settings.task_queue)
+    series = SeriesActivities(db, gateway, AlreadyFinished, on_outbox)
+    digests = DigestActivities(db, on_outbox)
+    plans = PlanActivities(db, gateway, AlreadyFinished)
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=list(WORKFLOWS),
+        activities=[
+            meeting.sync_meeting,
+            series.sync_series,
+            series.materialise_occurrence,
+            series.change_occurrence,
+            digests.send_digests,
+            plans.check_plan,
+            plans.book_session,
+            plans.unbook_session,
+            plans.record_plan,
+        ],
+        # The sandbox re-imports (and recompiles) workflow modules for every new run: measured
+        # at a quarter of the worker's CPU when creating meetings. Tests keep it (see above).
+        workflow_runner=options.pop("workflow_runner", UnsandboxedWorkflowRunner()),
+        graceful_shutdown_timeout=timedelta(seconds=10),
+        **options,
+    )
+
+
+async def ensure_digests(client: Client, settings: Settings) -> None:
+    """One digest workflow per task queue, running for as long as Tandem does (SPEC N4)."""
+    await client.start_workflow(
+        DigestWorkflow.run,
+        DigestInput(),
+        id=digest_workflow_id(settings.task_queue),
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        static_summary="weekly 1:1 digests, Sunday 18:00 in each person's zone",
+    )
+
+
+async def connect_with_retry(settings: Settings, attempts: int = 60) -> Client:
+    for attempt in range(attempts):
+        try:
+            return await connect(settings)
+        except RuntimeError as error:
+            if attempt == attempts - 1:
+                raise
+            log.info("waiting for Temporal at %s: %s", settings.temporal_address, error)
+            await asyncio.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    db = Database(settings.database, schema=settings.database_schema)
+    client = await connect_with_retry(settings)
+    dispatcher = mail_dispatcher(settings, db)
+    worker = build_worker(client, settings, db, on_outbox=dispatcher.wake)
+    try:
+        async with worker:
+            await ensure_digests(client, settings)
+            delivering = asyncio.create_task(dispatcher.run(stop))
+            log.info("worker polling task queue %r", settings.task_queue)
+            await stop.wait()
+            await delivering
+    finally:
+        db.dispose()
