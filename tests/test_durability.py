@@ -1,0 +1,215 @@
+"""Nothing accepted is ever lost: SIGKILL the worker mid-flight and start another (issue 2, item 6).
+
+The worker here is the real ``tandem worker`` process. It is killed while a burst of reschedules
+is being applied and while reminder timers are pending; a new worker then finishes the job.
+Every accepted change must be applied exactly once, and every reminder sent exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from temporalio.testing import WorkflowEnvironment
+
+from tandem.store.schema import MeetingEventRow, NotificationRow
+from tests.support import Mailbox, Stack, at, eventually, running_stack, sqlite_target
+from tests.workflows.test_series_content import (
+    _add,
+    _items,
+    _next_monday_nine,
+    _skip_to,
+    _weekly_series,
+)
+
+MEETINGS = 24
+
+
+async def _start_worker(
+    stack: Stack, env: WorkflowEnvironment, log: Path
+) -> asyncio.subprocess.Process:
+    environment = {
+        **os.environ,
+        "TANDEM_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+        "TANDEM_DATABASE_URL": stack.settings.database,
+        "TANDEM_TASK_QUEUE": stack.settings.task_queue,
+        "TANDEM_DATA_DIR": str(stack.settings.data_dir),
+        "TANDEM_SMTP_URL": stack.settings.smtp_url or "",
+        "TANDEM_SECRET_KEY": stack.settings.secret_key or "",
+    }
+    with log.open("ab") as output:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tandem.cli.main",
+            "worker",
+            env=environment,
+            stdout=output,
+            stderr=output,
+        )
+
+
+async def _count(stack: Stack, statement) -> int:
+    return await stack.db.read(lambda session: session.execute(statement).scalar_one())
+
+
+async def test_sigkill_mid_update_loses_nothing_and_duplicates_nothing(
+    dev_env: WorkflowEnvironment, mail: tuple[Mailbox, str], tmp_path: Path
+) -> None:
+    async with running_stack(
+        dev_env.client, sqlite_target(tmp_path), tmp_path, smtp=mail, in_process_worker=False
+    ) as stack:
+        log = tmp_path / "worker.log"
+        worker = await _start_worker(stack, dev_env, log)
+        sup = await stack.person("supervisor")
+        agents = [await stack.person("agent") for _ in range(MEETINGS)]
+        # Reminders for these fire ~45 s from now: after the kill, so the new worker sends them.
+        soon = datetime.now(UTC) + timedelta(hours=1, seconds=45)
+        meetings = await asyncio.gather(
+            *(
+                stack.one_to_one(
+                    sup, agent, starts_at=(soon + timedelta(minutes=40 * i)).isoformat()
+                )
+                for i, agent in enumerate(agents)
+            )
+        )
+        reminders_due = [
+            m
+            for m in meetings
+            if datetime.fromisoformat(m["starts_at"]) - soon < timedelta(minutes=1)
+        ]
+        assert len(reminders_due) == 1
+
+        # A burst of reschedules; the worker dies while they are being applied.
+        moves = [
+            asyncio.create_task(
+                stack.http.post(
+                    f"/v1/meetings/{m['id']}/reschedule",
+                    json={"starts_at": at(days=10, minutes=45 * i), "reason": f"move {i}"},
+                    headers=sup.auth,
+                )
+            )
+            for i, m in enumerate(meetings[1:])
+        ]
+        rescheduled = (
+            select(func.count())
+            .select_from(MeetingEventRow)
+            .where(MeetingEventRow.action == "rescheduled")
+        )
+        await eventually(lambda: _count_at_least(stack, rescheduled, 3), within=30, every=0.005)
+        worker.send_signal(signal.SIGKILL)
+        await worker.wait()
+        applied_before_restart = await _count(stack, rescheduled)
+        assert applied_before_restart < len(moves), "the kill came too late to prove anything"
+
+        worker = await _start_worker(stack, dev_env, log)
+        try:
+            responses = await asyncio.gather(*moves)
+            assert [r.status_code for r in responses] == [200] * len(moves), [
+                r.text for r in responses
+            ]
+
+            # Every accepted change applied exactly once: one history line, one version step.
+            for meeting, response in zip(meetings[1:], responses, strict=True):
+                assert response.json()["version"] == meeting["version"] + 1
+                history = await stack.http.get(
+                    f"/v1/meetings/{meeting['id']}/history", headers=sup.auth
+                )
+                actions = Counter(e["action"] for e in history.json()["items"])
+                assert actions["rescheduled"] == 1, history.json()
+            assert await _count(stack, rescheduled) == len(moves)
+
+            # Each participant told once per change (outbox dedupe), in-app.
+            kinds = await _notification_counts(stack)
+            assert kinds["rescheduled"] == len(moves)
+            assert kinds["meeting_created"] == MEETINGS
+
+            # The pending reminder survived the kill and is sent once, to both people.
+            due = reminders_due[0]
+            await eventually(lambda: _reminder_rows(stack, due["id"]), within=90, every=0.5)
+            await asyncio.sleep(2)
+            assert await _reminder_rows(stack, due["id"]) == 2
+            mailbox = stack.mailbox
+            assert mailbox is not None
+
+            def reminder_mails() -> list:
+                return [m for m in mailbox.about(due["id"]) if m["X-Tandem-Kind"] == "reminder"]
+
+            await eventually(lambda: len(reminder_mails()) >= 2)
+            await asyncio.sleep(1)
+            assert sorted(m["To"] for m in reminder_mails()) == sorted([sup.email, agents[0].email])
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(worker.wait(), 30)
+
+
+async def _count_at_least(stack: Stack, statement, n: int) -> bool:
+    return await _count(stack, statement) >= n
+
+
+async def _notification_counts(stack: Stack) -> Counter:
+    rows = await stack.db.read(
+        lambda session: session.execute(select(NotificationRow.kind, NotificationRow.user_id)).all()
+    )
+    return Counter(kind for kind, user_id in rows if user_id)
+
+
+async def _reminder_rows(stack: Stack, meeting_id: str) -> int:
+    return await _count(
+        stack,
+        select(func.count())
+        .select_from(NotificationRow)
+        .where(NotificationRow.meeting_id == meeting_id, NotificationRow.kind == "reminder"),
+    )
+
+
+async def test_c3_rollover_happens_exactly_once_when_the_worker_dies_at_the_deadline(
+    skipping_env: WorkflowEnvironment, mail: tuple[Mailbox, str], tmp_path: Path
+) -> None:
+    async with running_stack(
+        skipping_env.client, sqlite_target(tmp_path), tmp_path, smtp=mail, in_process_worker=False
+    ) as stack:
+        log = tmp_path / "worker.log"
+        worker = await _start_worker(stack, skipping_env, log)
+        sup, agent = await stack.person("supervisor"), await stack.person("agent")
+        start = await _next_monday_nine(skipping_env, "Europe/London")
+        first, second = (await _weekly_series(stack, sup, agent, start))[:2]
+        for text in ("One", "Two", "Three"):
+            await _add(stack, agent, first["id"], "agenda", text)
+        await _skip_to(skipping_env, start + timedelta(minutes=1))
+        await stack.http.post(f"/v1/meetings/{first['id']}/start", headers=sup.auth)
+        await stack.http.post(f"/v1/meetings/{first['id']}/complete", headers=sup.auth)
+        deadline = datetime.fromisoformat(first["ends_at"]) + timedelta(hours=3)
+
+        await _skip_to(skipping_env, deadline - timedelta(minutes=1))
+        await _skip_to(skipping_env, deadline + timedelta(seconds=1))
+        worker.send_signal(signal.SIGKILL)  # as the rollover falls due
+        await worker.wait()
+        worker = await _start_worker(stack, skipping_env, log)
+        try:
+
+            async def moved() -> list | None:
+                found = await _items(stack, agent, second["id"])
+                return found if len(found) >= 3 else None
+
+            await eventually(moved, within=60, every=0.2)
+            await asyncio.sleep(2)
+            assert [i["text"] for i in await _items(stack, agent, second["id"])] == [
+                "One",
+                "Two",
+                "Three",
+            ]
+            assert await _items(stack, agent, first["id"]) == []
+            history = (
+                await stack.http.get(f"/v1/meetings/{first['id']}/history", headers=sup.auth)
+            ).json()
+            assert [e["action"] for e in history["items"]].count("rolled_over") == 1
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(worker.wait(), 30)
