@@ -1,0 +1,90 @@
+"""What every bench needs: a real ``tandem up`` in a scratch folder, and percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tandem.store import users
+from tandem.store.db import Database
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+@dataclass(frozen=True)
+class Tandem:
+    url: str
+    data_dir: Path
+    temporal: str
+    process: asyncio.subprocess.Process
+
+    @property
+    def database(self) -> str:
+        return f"sqlite:///{self.data_dir / 'tandem.db'}"
+
+    def add_user(self, name: str, role: str, **fields) -> tuple[str, str]:
+        """(id, token) of a new user, written straight into the database."""
+        db = Database(self.database)
+        try:
+            with db.writing() as session:
+                user, token = users.create_user(
+                    session,
+                    name=name,
+                    email=f"{name.lower().replace(' ', '.')}@bench.example",
+                    timezone=fields.pop("timezone", "UTC"),
+                    roles=[role],
+                    now=datetime.now(UTC),
+                    **fields,
+                )
+        finally:
+            db.dispose()
+        return user.id, token
+
+
+@contextlib.asynccontextmanager
+async def running_tandem(*extra: str) -> AsyncIterator[Tandem]:
+    """``tandem up`` (Temporal dev server, worker and API processes, SQLite) for the block."""
+    with tempfile.TemporaryDirectory(prefix="tandem-bench-") as folder:
+        api, temporal, ui = free_port(), free_port(), free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tandem.cli.main", "up", "--data-dir", folder,
+            "--api-port", str(api), "--temporal-port", str(temporal), "--ui-port", str(ui), *extra,
+            env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{api}"
+        try:
+            async with httpx.AsyncClient() as http:
+                for _ in range(600):
+                    with contextlib.suppress(httpx.HTTPError):
+                        if (await http.get(f"{url}/ready", timeout=1)).status_code == 200:
+                            break
+                    await asyncio.sleep(0.2)
+                else:
+                    raise SystemExit("tandem up did not become ready")
+            yield Tandem(url, Path(folder), f"127.0.0.1:{temporal}", process)
+        finally:
+            process.send_signal(signal.SIGINT)
+            await process.wait()
