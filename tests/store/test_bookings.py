@@ -86,19 +86,18 @@ async def test_m10_reassign_mode_accepts_a_one_to_one_clash_but_not_coaching_on_
 
 
 async def test_w3_postgres_refuses_overlapping_coaching_even_without_the_check(
-    db: Database,
+    pg_db: Database,
 ) -> None:
-    if not db.is_postgres:
-        pytest.skip("the exclusion constraint is PostgreSQL's; SQLite relies on BEGIN IMMEDIATE")
-    coach = await add_person(db, "supervisor")
-    first = _meeting(MeetingKind.COACHING, coach.id, [(await add_person(db, "agent")).id])
+    """PostgreSQL's exclusion constraint backs the check; SQLite relies on BEGIN IMMEDIATE."""
+    coach = await add_person(pg_db, "supervisor")
+    first = _meeting(MeetingKind.COACHING, coach.id, [(await add_person(pg_db, "agent")).id])
     second = _meeting(
-        MeetingKind.COACHING, coach.id, [(await add_person(db, "agent")).id], offset=15
+        MeetingKind.COACHING, coach.id, [(await add_person(pg_db, "agent")).id], offset=15
     )
-    await _book(db, first)
+    await _book(pg_db, first)
     with (
         pytest.raises(IntegrityError, match="bookings_no_coaching_overlap"),
-        db.writing() as session,
+        pg_db.writing() as session,
     ):
         meetings.write_projection(session, second, START)
         session.add(
