@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 from datetime import UTC, datetime
@@ -157,6 +158,23 @@ def _wfm_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _slots(args: argparse.Namespace) -> int:
+    from tandem.cli.slots import SlotsRequest, run
+
+    request = SlotsRequest(
+        agent_ids=args.agent_ids,
+        window_from=args.window_from,
+        window_to=args.window_to,
+        duration=args.duration,
+        facilitator_id=args.facilitator,
+        limit=args.limit,
+        exclude_meeting_id=args.exclude,
+        book=args.book,
+        name=args.name,
+    )
+    return run(args.api, args.token, request, as_json=args.json)
+
+
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -203,6 +221,33 @@ def parser() -> argparse.ArgumentParser:
     )
     load.add_argument("file")
     load.set_defaults(run=_wfm_import)
+
+    slots = commands.add_parser(
+        "slots",
+        help="find the best coaching slots for agents (through the running API)",
+        description="Ranks free slots by service-level impact (W2-W4); --book N books the Nth.",
+    )
+    slots.add_argument("agent_ids", nargs="+", metavar="AGENT_ID")
+    slots.add_argument(
+        "--from", dest="window_from", help="ISO date or date-time (default: now; no offset: yours)"
+    )
+    slots.add_argument("--to", dest="window_to", help="ISO date or date-time (default: +7 days)")
+    slots.add_argument("--duration", type=int, default=30, help="minutes: 15, 30, 45 or 60")
+    slots.add_argument("--facilitator", help="user id of the coach (default: you)")
+    slots.add_argument("--limit", type=int, default=10)
+    slots.add_argument("--exclude", metavar="MEETING_ID", help="the appointment being moved (W2)")
+    slots.add_argument("--book", type=int, metavar="N", help="book the Nth slot listed")
+    slots.add_argument("--name", default="Coaching session", help="name of a booked appointment")
+    slots.add_argument("--json", action="store_true", help="print the API's JSON")
+    slots.add_argument(
+        "--api",
+        default=os.environ.get("TANDEM_API_URL", "http://127.0.0.1:8000"),
+        help="the API's URL (default: TANDEM_API_URL or http://127.0.0.1:8000)",
+    )
+    slots.add_argument(
+        "--token", default=os.environ.get("TANDEM_TOKEN"), help="your API token (or TANDEM_TOKEN)"
+    )
+    slots.set_defaults(run=_slots)
 
     history = command("history", "a meeting's timeline (SPEC O1)")
     history.add_argument("meeting_id")
