@@ -34,6 +34,8 @@ class TeamModel:
         started = time.perf_counter()
         self._solver = solver = pywraplp.Solver.CreateSolver("HIGHS")
         solver.SuppressOutput()
+        # SuppressOutput leaves HiGHS printing its banner on stdout at every solve.
+        solver.SetSolverSpecificParametersAsString("output_flag=false\n")
         n_options = problem.opt_agent.size
         self._x = [solver.NumVar(0, 1, "") for _ in range(n_options)]
         self._costs = np.zeros(n_options)
