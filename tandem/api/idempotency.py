@@ -12,8 +12,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Header
 from fastapi.responses import JSONResponse
 
 from tandem.api.errors import invalid
@@ -22,6 +23,8 @@ from tandem.domain.users import User
 from tandem.store import idempotency
 
 MAX_KEY_LENGTH = 255
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 @dataclass(frozen=True)

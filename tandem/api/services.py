@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from tandem.api.temporal import MeetingGateway, PlanGateway, SeriesGateway
 from tandem.api.wfm_cache import WfmCache
@@ -24,3 +25,6 @@ class Services:
 
 def services(request: Request) -> Services:
     return request.app.state.services
+
+
+Svc = Annotated[Services, Depends(services)]

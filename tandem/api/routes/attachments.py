@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import StringConstraints, model_validator
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from tandem.api.auth import CurrentUser
 from tandem.api.errors import ApiError, invalid
 from tandem.api.meeting_access import Visible, gate, load, now
 from tandem.api.schemas import Strict, iso
-from tandem.api.services import Services, services
+from tandem.api.services import Services, Svc
 from tandem.domain.access import View
 from tandem.domain.attachments import MAX_DOCUMENT_BYTES, AttachmentKind, document_type, may_remove
 from tandem.domain.content import Url, is_participant, may_read_content
@@ -28,7 +28,6 @@ from tandem.store.schema import AttachmentRow
 
 router = APIRouter(prefix="/v1/meetings/{meeting_id}/attachments", tags=["attachments"])
 
-Svc = Annotated[Services, Depends(services)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 InteractionId = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)

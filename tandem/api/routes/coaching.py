@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
@@ -16,7 +16,7 @@ from tandem.api.auth import CurrentUser, require
 from tandem.api.errors import forbidden, invalid, not_found
 from tandem.api.meeting_access import load, now
 from tandem.api.schemas import Strict, UserId, iso
-from tandem.api.services import Services, services
+from tandem.api.services import Services, Svc
 from tandem.domain.access import may_coach, may_facilitate
 from tandem.domain.errors import Conflict
 from tandem.domain.meetings import MeetingKind, Name
@@ -42,8 +42,6 @@ from tandem.solver import (
 from tandem.store import plans, users
 
 router = APIRouter(prefix="/v1/coaching", tags=["coaching"])
-
-Svc = Annotated[Services, Depends(services)]
 
 
 def check_coaching_duration(minutes: int) -> int:

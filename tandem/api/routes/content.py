@@ -5,16 +5,16 @@ the people in the meeting."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from tandem.api.auth import CurrentUser
 from tandem.api.errors import invalid
 from tandem.api.meeting_access import Visible, gate, load, now
 from tandem.api.schemas import Strict, UserId, iso
-from tandem.api.services import Services, services
+from tandem.api.services import Services, Svc
 from tandem.domain.access import View
 from tandem.domain.content import (
     Direction,
@@ -37,8 +37,6 @@ from tandem.store import content
 from tandem.store.schema import AgendaItemRow, NoteRow
 
 router = APIRouter(prefix="/v1/meetings/{meeting_id}", tags=["content"])
-
-Svc = Annotated[Services, Depends(services)]
 
 
 class ItemCreate(Strict):

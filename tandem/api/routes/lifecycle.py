@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header
+from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from tandem.api import availability
 from tandem.api.auth import CurrentUser
+from tandem.api.idempotency import IdempotencyKey
 from tandem.api.meeting_access import gate, load, now, send_update
 from tandem.api.schemas import GuestBody, OptionalReasonBody, ReasonBody, RescheduleBody
-from tandem.api.services import Services, services
+from tandem.api.services import Svc
 from tandem.domain import lifecycle
 from tandem.domain.access import may_delete, may_manage
 from tandem.domain.meetings import (
@@ -27,9 +28,6 @@ from tandem.domain.meetings import (
 from tandem.domain.permissions import Permission
 
 router = APIRouter(prefix="/v1/meetings", tags=["meetings"])
-
-Svc = Annotated[Services, Depends(services)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 @router.post("/{meeting_id}/start")

@@ -5,16 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from tandem.api import availability, idempotency
 from tandem.api.auth import CurrentUser
 from tandem.api.errors import ApiError, forbidden, from_domain, invalid
+from tandem.api.idempotency import IdempotencyKey
 from tandem.api.meeting_access import gate, load, now, send_update
 from tandem.api.schemas import MeetingCreate, MeetingPatch, event_out, meeting_out
-from tandem.api.services import Services, services
+from tandem.api.services import Services, Svc
 from tandem.api.temporal import AlreadyFinished
 from tandem.domain import lifecycle
 from tandem.domain.access import View, may_archive, may_coach, may_facilitate, may_manage, view_of
@@ -32,9 +33,6 @@ from tandem.domain.users import User
 from tandem.store import meetings, users
 
 router = APIRouter(prefix="/v1/meetings", tags=["meetings"])
-
-Svc = Annotated[Services, Depends(services)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 def _check_creator(user: User, kind: MeetingKind, participants: list[User]) -> None:

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from tandem.api.auth import CurrentUser
 from tandem.api.errors import invalid, not_found
 from tandem.api.meeting_access import now
 from tandem.api.schemas import iso
-from tandem.api.services import Services, services
+from tandem.api.services import Svc
 from tandem.store import outbox
 from tandem.store.schema import NotificationRow
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
-
-Svc = Annotated[Services, Depends(services)]
 
 
 def _out(row: NotificationRow) -> dict:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from tandem.api.auth import CurrentUser
 from tandem.api.errors import invalid
+from tandem.api.idempotency import IdempotencyKey
 from tandem.api.meeting_access import Visible, gate, load, send_update
 from tandem.api.schemas import ReassignBody, clash_out
-from tandem.api.services import Services, services
+from tandem.api.services import Services, Svc
 from tandem.domain import lifecycle
 from tandem.domain.access import may_facilitate, may_reassign
 from tandem.domain.meetings import Clash, MeetingKind, Reassign, ReassignOutcome
@@ -20,9 +20,6 @@ from tandem.domain.users import User
 from tandem.store import bookings, users
 
 router = APIRouter(prefix="/v1/meetings", tags=["meetings"])
-
-Svc = Annotated[Services, Depends(services)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 
 def _blocks_coaching(visible: Visible, blocks: list[Clash]) -> bool:

@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query
+from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, StringConstraints
 from sqlalchemy.orm import Session
@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from tandem.api import idempotency
 from tandem.api.auth import CurrentUser, require
 from tandem.api.errors import from_domain, invalid, not_found
+from tandem.api.idempotency import IdempotencyKey
 from tandem.api.meeting_access import gate, now
 from tandem.api.schemas import OptionalReasonBody, Strict, UserId, iso
-from tandem.api.services import Services, services
+from tandem.api.services import Services, Svc
 from tandem.api.temporal import AlreadyFinished
 from tandem.domain import lifecycle
 from tandem.domain.access import View, may_facilitate
@@ -43,8 +44,6 @@ from tandem.store.series import SeriesRecord
 
 router = APIRouter(prefix="/v1/series", tags=["series"])
 
-Svc = Annotated[Services, Depends(services)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 RecurrenceSpec = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
 ]

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from tandem.api.auth import CurrentUser, require
 from tandem.api.errors import invalid
 from tandem.api.meeting_access import now
 from tandem.api.schemas import RoleBody, SettingsPatch, UserCreate, user_out
-from tandem.api.services import Services, services
+from tandem.api.services import Svc
 from tandem.domain.permissions import Permission
 from tandem.domain.users import Preferences
 from tandem.store import users
 
 router = APIRouter(prefix="/v1", tags=["users"])
-
-Svc = Annotated[Services, Depends(services)]
 
 
 @router.get("/users/me")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, ValidationError
 from starlette.datastructures import UploadFile
@@ -24,7 +24,7 @@ from tandem.api.auth import CurrentUser, require
 from tandem.api.errors import ApiError, invalid, not_found
 from tandem.api.meeting_access import now
 from tandem.api.schedule_changes import revalidate
-from tandem.api.services import Services, services
+from tandem.api.services import Services, Svc
 from tandem.domain.errors import DomainError
 from tandem.domain.permissions import Permission
 from tandem.domain.times import zone
@@ -41,7 +41,6 @@ from tandem.store.wfm import StoredShift, WfmActivity
 
 router = APIRouter(prefix="/v1/wfm", tags=["wfm"])
 
-Svc = Annotated[Services, Depends(services)]
 MAX_JSON_BYTES = MAX_CSV_BYTES
 
 
