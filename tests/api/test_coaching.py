@@ -92,6 +92,27 @@ async def query(stack: Stack, who: Person, **body) -> dict:
     return response.json()
 
 
+async def book_coaching(
+    stack: Stack,
+    sup: Person,
+    agent: Person,
+    starts_at: str,
+    *,
+    minutes: int = 30,
+    name: str = "Review",
+) -> dict:
+    body = {
+        "kind": "coaching",
+        "name": name,
+        "participant_ids": [agent.id],
+        "starts_at": starts_at,
+        "duration_minutes": minutes,
+    }
+    response = await stack.http.post("/v1/meetings", json=body, headers=sup.auth)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 def overlaps(slot: dict, start: datetime, end: datetime) -> bool:
     return datetime.fromisoformat(slot["starts_at"]) < end and start < datetime.fromisoformat(
         slot["ends_at"]
@@ -199,14 +220,7 @@ async def _divisions(stack: Stack, person: Person) -> list[str]:
 
 async def test_w2_rescheduling_uses_the_finder_without_the_appointment_itself(stack: Stack) -> None:
     sup, (agent,), _, _, monday = await wfm_team(stack)
-    body = {
-        "kind": "coaching",
-        "name": "Review",
-        "participant_ids": [agent.id],
-        "starts_at": iso(monday, 14),
-        "duration_minutes": 60,
-    }
-    booked = (await stack.http.post("/v1/meetings", json=body, headers=sup.auth)).json()
+    booked = await book_coaching(stack, sup, agent, iso(monday, 14), minutes=60)
     blind = await query(
         stack,
         sup,
@@ -302,14 +316,7 @@ async def test_w7_a_schedule_change_flags_the_appointment_and_tells_the_facilita
     stack: Stack,
 ) -> None:
     sup, (agent,), planner, unit, monday = await wfm_team(stack)
-    body = {
-        "kind": "coaching",
-        "name": "Quality review",
-        "participant_ids": [agent.id],
-        "starts_at": iso(monday, 14),
-        "duration_minutes": 30,
-    }
-    booked = (await stack.http.post("/v1/meetings", json=body, headers=sup.auth)).json()
+    booked = await book_coaching(stack, sup, agent, iso(monday, 14), name="Quality review")
     moved_meal = week_of_shifts(agent.id, monday)
     moved_meal["shifts"][0]["activities"][2] |= {
         "starts_at": iso(monday, 14),
@@ -342,11 +349,7 @@ async def test_w7_a_schedule_change_flags_the_appointment_and_tells_the_facilita
     assert moved.status_code == 200 and moved.json()["status"] == "scheduled"
 
     # And a re-import that fixes the schedule restores an appointment it had broken.
-    other = (
-        await stack.http.post(
-            "/v1/meetings", json={**body, "starts_at": iso(monday, 16)}, headers=sup.auth
-        )
-    ).json()
+    other = await book_coaching(stack, sup, agent, iso(monday, 16), name="Quality review")
     late_meal = week_of_shifts(agent.id, monday)
     late_meal["shifts"][0]["activities"][2] |= {
         "starts_at": iso(monday, 16),
@@ -499,14 +502,7 @@ async def test_w6_bad_plans_are_refused(stack: Stack) -> None:
 
 async def test_c6_coaching_notes_belong_to_the_organiser_and_facilitator(stack: Stack) -> None:
     sup, (agent,), _, _, monday = await wfm_team(stack)
-    body = {
-        "kind": "coaching",
-        "name": "Review",
-        "participant_ids": [agent.id],
-        "starts_at": iso(monday, 14),
-        "duration_minutes": 30,
-    }
-    meeting = (await stack.http.post("/v1/meetings", json=body, headers=sup.auth)).json()
+    meeting = await book_coaching(stack, sup, agent, iso(monday, 14))
     base = f"/v1/meetings/{meeting['id']}/notes"
     shared = await stack.http.post(base, json={"body": "Great empathy on call 3"}, headers=sup.auth)
     hidden = await stack.http.post(
@@ -526,14 +522,7 @@ async def test_c6_coaching_notes_belong_to_the_organiser_and_facilitator(stack: 
 
 async def test_c7_attachments_interactions_links_and_documents(stack: Stack) -> None:
     sup, (agent,), _, _, monday = await wfm_team(stack)
-    body = {
-        "kind": "coaching",
-        "name": "Review",
-        "participant_ids": [agent.id],
-        "starts_at": iso(monday, 14),
-        "duration_minutes": 30,
-    }
-    meeting = (await stack.http.post("/v1/meetings", json=body, headers=sup.auth)).json()
+    meeting = await book_coaching(stack, sup, agent, iso(monday, 14))
     base = f"/v1/meetings/{meeting['id']}/attachments"
     by_url = await stack.http.post(
         base,
