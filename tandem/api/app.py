@@ -23,8 +23,8 @@ from tandem.api.routes import (
     users,
     wfm,
 )
-from tandem.api.services import Services
-from tandem.api.temporal import MeetingGateway, PlanGateway, SeriesGateway, connect
+from tandem.usecases.context import Services
+from tandem.usecases.temporal import MeetingGateway, PlanGateway, SeriesGateway, connect
 from tandem.settings import Settings
 from tandem.store.db import Database
 

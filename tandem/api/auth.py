@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from tandem.api.errors import forbidden, unauthenticated
-from tandem.api.services import Services, services
-from tandem.domain.permissions import Permission
+from tandem.api.errors import unauthenticated
+from tandem.api.services import services
 from tandem.domain.users import User
 from tandem.store import users
+from tandem.usecases.context import Services
 
 
 async def current_user(
@@ -27,10 +27,3 @@ async def current_user(
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
-
-
-def require(user: User, permission: Permission) -> None:
-    if not user.can(permission) and not user.is_admin:
-        raise forbidden(
-            f"this needs the {permission.value} permission", permission=permission.value
-        )

@@ -11,13 +11,7 @@ from starlette.exceptions import HTTPException
 
 from tandem.domain.errors import DomainError, ErrorType
 from tandem.store import users
-
-STATUS = {
-    ErrorType.CONFLICT: 409,
-    ErrorType.NOT_ALLOWED: 403,
-    ErrorType.INVALID: 422,
-    ErrorType.NOT_FOUND: 404,
-}
+from tandem.usecases.idempotency import REFUSAL_STATUS
 
 
 class ApiError(Exception):
@@ -42,20 +36,8 @@ def unauthenticated(message: str = "a valid bearer token is required") -> ApiErr
     return ApiError(401, "Unauthenticated", message)
 
 
-def not_found(what: str = "meeting") -> ApiError:
-    return ApiError(404, ErrorType.NOT_FOUND.value, f"no such {what}")
-
-
-def forbidden(message: str, **details: Any) -> ApiError:
-    return ApiError(403, ErrorType.NOT_ALLOWED.value, message, details)
-
-
-def invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, ErrorType.INVALID.value, f"{field}: {message}", {"field": field})
-
-
 def from_domain(error: DomainError) -> ApiError:
-    return ApiError(STATUS[error.type], error.type.value, error.message, error.details)
+    return ApiError(REFUSAL_STATUS[error.type], error.type.value, error.message, error.details)
 
 
 def body(status: int, type_: str, message: str, details: dict[str, Any]) -> JSONResponse:

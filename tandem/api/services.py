@@ -1,26 +1,12 @@
-"""What request handlers need, built once per process and shared through ``app.state``."""
+"""FastAPI dependencies: the process's use-case services and the Idempotency-Key header."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
-from tandem.api.temporal import MeetingGateway, PlanGateway, SeriesGateway
-from tandem.api.wfm_cache import WfmCache
-from tandem.settings import Settings
-from tandem.store.db import Database
-
-
-@dataclass
-class Services:
-    settings: Settings
-    db: Database
-    meetings: MeetingGateway
-    series: SeriesGateway
-    plans: PlanGateway
-    wfm: WfmCache = field(default_factory=WfmCache)
+from tandem.usecases.context import Services
 
 
 def services(request: Request) -> Services:
@@ -28,3 +14,5 @@ def services(request: Request) -> Services:
 
 
 Svc = Annotated[Services, Depends(services)]
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]

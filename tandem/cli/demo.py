@@ -13,7 +13,6 @@ from datetime import UTC, datetime, time, timedelta
 
 from temporalio.client import Client
 
-from tandem.api.temporal import SeriesGateway
 from tandem.cli.demo_wfm import load_demo, this_week
 from tandem.domain.series import Segment, Series
 from tandem.domain.times import zone
@@ -21,6 +20,7 @@ from tandem.domain.users import Preferences, WorkingHours
 from tandem.settings import Settings
 from tandem.store import users
 from tandem.store.db import Database
+from tandem.usecases.temporal import SeriesGateway
 
 PEOPLE = [
     ("Ada Admin", "admin@demo.tandem", ["admin"], [], "Europe/London"),

@@ -70,10 +70,10 @@ def _migrate(args: argparse.Namespace) -> int:
 def _users_add(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from tandem.api.schemas import UserCreate, user_out
     from tandem.domain.errors import DomainError
     from tandem.store import users
     from tandem.store.db import Database
+    from tandem.usecases.schemas import UserCreate, user_out
 
     try:
         body = UserCreate(

@@ -54,9 +54,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tandem.api.schedule_changes import revalidate
-from tandem.api.services import Services
-from tandem.api.temporal import MeetingGateway, PlanGateway, SeriesGateway, connect
 from tandem.domain.errors import DomainError, Invalid
 from tandem.domain.wfm import (
     MAX_CSV_BYTES,
@@ -68,6 +65,9 @@ from tandem.domain.wfm import (
 from tandem.settings import Settings
 from tandem.store import wfm
 from tandem.store.db import Database
+from tandem.usecases.context import Services
+from tandem.usecases.schedule_changes import revalidate
+from tandem.usecases.temporal import MeetingGateway, PlanGateway, SeriesGateway, connect
 
 
 def read_file(path: Path) -> tuple[str, Any]:

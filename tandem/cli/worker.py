@@ -18,9 +18,9 @@ from tandem.activities.mail import FileTransport, MailDispatcher, SmtpTransport
 from tandem.activities.meetings import MeetingActivities
 from tandem.activities.plans import PlanActivities
 from tandem.activities.series import SeriesActivities
-from tandem.api.temporal import AlreadyFinished, MeetingGateway, connect
 from tandem.settings import Settings
 from tandem.store.db import Database
+from tandem.usecases.temporal import AlreadyFinished, MeetingGateway, connect
 from tandem.workflows.digest import DigestInput, DigestWorkflow
 from tandem.workflows.digest import workflow_id as digest_workflow_id
 from tandem.workflows.meeting import MeetingWorkflow

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
+from tandem.domain.errors import NotAllowed
 from tandem.domain.meetings import PLANNED, Meeting, MeetingKind, MeetingStatus
 from tandem.domain.permissions import Permission
 from tandem.domain.users import User
@@ -106,3 +107,11 @@ def may_facilitate(user: User, kind: MeetingKind, participants: Iterable[User]) 
     if outside:
         return f"{user.name} cannot coach {', '.join(outside)} (not in their divisions, A5)"
     return None
+
+
+def require(user: User, permission: Permission) -> None:
+    """Refuse unless the user holds ``permission`` (admins hold every one)."""
+    if not user.can(permission) and not user.is_admin:
+        raise NotAllowed(
+            f"this needs the {permission.value} permission", permission=permission.value
+        )

@@ -45,3 +45,12 @@ class NotFound(DomainError):
 ERRORS_BY_TYPE: dict[str, type[DomainError]] = {
     cls.type.value: cls for cls in (Conflict, NotAllowed, Invalid, NotFound)
 }
+
+
+def invalid(field: str, message: str) -> Invalid:
+    """Bad input, naming the field (the API answers 422 with it in ``details.field``)."""
+    return Invalid(f"{field}: {message}", field=field)
+
+
+def not_found(what: str = "meeting") -> NotFound:
+    return NotFound(f"no such {what}")

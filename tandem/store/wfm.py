@@ -432,7 +432,7 @@ def _unit_for_update(
             )
         row.timezone = timezone
     # Every import moves the unit's version on: readers caching its data (the slot finder's
-    # cache in tandem.api.wfm_cache) compare it and reload.
+    # cache in tandem.usecases.wfm_cache) compare it and reload.
     row.updated_at = max(now, row.updated_at + timedelta(microseconds=1))
     return row.timezone
 

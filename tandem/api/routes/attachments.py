@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from tandem.api.auth import CurrentUser
-from tandem.api.errors import ApiError, invalid
-from tandem.api.meeting_access import Visible, gate, load, now
-from tandem.api.schemas import Strict, iso
-from tandem.api.services import Services, Svc
+from tandem.api.errors import ApiError
+from tandem.domain.errors import invalid
+from tandem.usecases.meeting_access import Visible, gate, load, now
+from tandem.usecases.schemas import Strict, iso
+from tandem.api.services import Svc
+from tandem.usecases.context import Services
 from tandem.domain.access import View
 from tandem.domain.attachments import MAX_DOCUMENT_BYTES, AttachmentKind, document_type, may_remove
 from tandem.domain.content import Url, is_participant, may_read_content

@@ -1,114 +1,22 @@
-"""Coaching: find the best slots for agents (W2-W4) and plan a whole team (W6)."""
+"""Coaching over HTTP: slots (W2-W4) and team plans (W6); the rules live in
+tandem.usecases.coaching."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-from tandem.api import availability
-from tandem.api.auth import CurrentUser, require
-from tandem.api.errors import forbidden, invalid, not_found
-from tandem.api.meeting_access import load, now
-from tandem.api.schemas import Strict, UserId, iso
-from tandem.api.services import Services, Svc
-from tandem.domain.access import may_coach, may_facilitate
-from tandem.domain.errors import Conflict
-from tandem.domain.meetings import MeetingKind, Name
-from tandem.domain.permissions import Permission
-from tandem.domain.plans import (
-    CommitMode,
-    PlanCommit,
-    PlannedSession,
-    PlanState,
-    session_meeting_id,
-)
-from tandem.domain.users import User
-from tandem.solver import (
-    PlanRequest,
-    PlanResult,
-    SlotResult,
-    Span,
-    find_slots,
-    from_minutes,
-    plan_team,
-    to_minutes,
-)
-from tandem.store import plans, users
+from tandem.api.auth import CurrentUser
+from tandem.api.services import Svc
+from tandem.domain.plans import PlanState
+from tandem.solver import SlotResult, from_minutes
+from tandem.usecases import coaching as uc
+from tandem.usecases.coaching import CommitBody, Plan, PlanBody, SlotQueryBody
+from tandem.usecases.schemas import iso
 
 router = APIRouter(prefix="/v1/coaching", tags=["coaching"])
-
-
-def check_coaching_duration(minutes: int) -> int:
-    if minutes % 15 or not 15 <= minutes <= 60:
-        raise ValueError("must be 15, 30, 45 or 60 minutes")
-    return minutes
-
-
-def distinct_ids(ids: list[str]) -> list[str]:
-    if len(set(ids)) != len(ids):
-        raise ValueError("lists someone twice")
-    return ids
-
-
-class SlotQueryBody(Strict):
-    attendee_ids: list[UserId] = Field(min_length=1, max_length=20)
-    facilitator_id: UserId | None = None
-    window_start: AwareDatetime
-    window_end: AwareDatetime
-    duration_minutes: int = 30
-    exclude_meeting_id: str | None = None
-    limit: int = Field(default=10, ge=1, le=100)
-    include_schedules: bool = True
-
-    _duration = field_validator("duration_minutes")(check_coaching_duration)
-    _distinct = field_validator("attendee_ids")(distinct_ids)
-
-    @model_validator(mode="after")
-    def _window(self) -> SlotQueryBody:
-        if self.window_end <= self.window_start:
-            raise ValueError("window_end must be after window_start")
-        return self
-
-
-async def coaching_people(
-    svc: Services, user: User, attendee_ids: list[str], facilitator_id: str | None, *, field: str
-) -> tuple[list[User], User]:
-    """The agents (in the caller's divisions, A5) and a facilitator able to coach them all."""
-    facilitator_id = facilitator_id or user.id
-    found = await svc.db.read(
-        lambda session: users.get_users(session, [*attendee_ids, facilitator_id])
-    )
-    attendees = []
-    for index, agent_id in enumerate(attendee_ids):
-        agent = found.get(agent_id)
-        if agent is None:
-            raise invalid(f"{field}.{index}", f"no user {agent_id}")
-        if not user.is_admin and not may_coach(user, agent):
-            raise forbidden(
-                f"{agent.name} is not in any of your divisions (A5)",
-                field=f"{field}.{index}",
-                rule="A5",
-            )
-        if agent_id == facilitator_id:
-            raise invalid(f"{field}.{index}", "the facilitator cannot also be an attendee")
-        attendees.append(agent)
-    facilitator = found.get(facilitator_id)
-    if facilitator is None:
-        raise invalid("facilitator_id", f"no user {facilitator_id}")
-    if reason := may_facilitate(facilitator, MeetingKind.COACHING, attendees):
-        raise invalid("facilitator_id", reason)
-    return attendees, facilitator
-
-
-def check_horizon(start: datetime, end: datetime, moment: datetime) -> None:
-    if end <= moment or start >= moment + availability.HORIZON:
-        raise invalid("window_start", "the window is outside the next six weeks (W3)")
 
 
 def _slots_out(result: SlotResult, include_schedules: bool) -> dict[str, Any]:
@@ -162,164 +70,27 @@ def _slots_out(result: SlotResult, include_schedules: bool) -> dict[str, Any]:
 @router.post("/slots/query")
 async def query_slots(body: SlotQueryBody, user: CurrentUser, svc: Svc) -> JSONResponse:
     """W2-W4: the best slots for these agents and this facilitator, and everyone's free/busy."""
-    require(user, Permission.SLOTS_VIEW)
-    attendees, facilitator = await coaching_people(
-        svc, user, body.attendee_ids, body.facilitator_id, field="attendee_ids"
-    )
-    moment = now()
-    check_horizon(body.window_start, body.window_end, moment)
-    if body.exclude_meeting_id is not None:
-        edited = await load(svc, user, body.exclude_meeting_id)
-        if edited.meeting.kind is not MeetingKind.COACHING:
-            raise invalid("exclude_meeting_id", "not a coaching appointment")
-    query = await svc.db.read(
-        lambda session: availability.slot_query(
-            session,
-            svc.wfm,
-            attendees=attendees,
-            facilitator=facilitator,
-            window=(body.window_start, body.window_end),
-            duration=body.duration_minutes,
-            now=moment,
-            limit=body.limit,
-            excluding_meeting=body.exclude_meeting_id,
-        )
-    )
+    result = await uc.query_slots(svc, user, body)
     # Already plain JSON types: skip FastAPI's encoder, which walks every free/busy segment.
-    return JSONResponse(_slots_out(find_slots(query), body.include_schedules))
+    return JSONResponse(_slots_out(result, body.include_schedules))
 
 
-class PlanBody(Strict):
-    attendee_ids: list[UserId] = Field(min_length=1, max_length=500)
-    facilitator_ids: list[UserId] = Field(min_length=1, max_length=50)
-    window_start: AwareDatetime
-    window_end: AwareDatetime
-    duration_minutes: int = 30
-    transition_minutes: int = Field(default=0, ge=0, le=120)
-    max_per_facilitator_per_day: int | None = Field(default=None, ge=1, le=50)
-    time_limit_seconds: float = Field(default=10.0, gt=0, le=60)
-    name: Name = "Coaching session"
-
-    _duration = field_validator("duration_minutes")(check_coaching_duration)
-    _distinct = field_validator("attendee_ids", "facilitator_ids")(distinct_ids)
-
-    @model_validator(mode="after")
-    def _window(self) -> PlanBody:
-        if self.window_end <= self.window_start:
-            raise ValueError("window_end must be after window_start")
-        if set(self.attendee_ids) & set(self.facilitator_ids):
-            raise ValueError("someone is both an attendee and a facilitator")
-        return self
-
-
-class CommitBody(Strict):
-    mode: CommitMode = CommitMode.BOOK_REST
-    name: Name | None = None
-
-
-def _plan_out(plan_id: str, state: PlanState, result: dict[str, Any]) -> dict[str, Any]:
-    return {"id": plan_id, "state": state.value, **result}
-
-
-def _result_out(result: PlanResult) -> dict[str, Any]:
-    return {
-        "status": result.status.value,
-        "engine": result.engine.value,
-        "objective": result.objective,
-        "impact": result.impact,
-        "lower_bound": result.lower_bound,
-        "gap": result.gap,
-        "greedy_objective": result.greedy_objective,
-        "timings": result.timings,
-        "assignments": [
-            {
-                "agent_id": a.agent_id,
-                "facilitator_id": a.facilitator_id,
-                "starts_at": iso(from_minutes(a.start)),
-                "ends_at": iso(from_minutes(a.end)),
-                "cost": a.cost,
-            }
-            for a in result.assignments
-        ],
-        "unplaced": [
-            {"agent_id": u.agent_id, "reason": u.reason.value, "message": u.message}
-            for u in result.unplaced
-        ],
-    }
+def _plan_out(plan: Plan) -> dict[str, Any]:
+    out = {"id": plan.id, "state": plan.state.value, **plan.result}
+    if plan.commit is not None:
+        out["commit"] = plan.commit.model_dump(mode="json")
+    return out
 
 
 @router.post("/plans", status_code=201)
 async def preview_plan(body: PlanBody, user: CurrentUser, svc: Svc) -> dict:
     """W6: one session per agent with a pool of facilitators; previewed, not yet booked."""
-    require(user, Permission.COACHING_ADD)
-    require(user, Permission.SLOTS_VIEW)
-    first_coach, *other_coaches = body.facilitator_ids
-    agents, lead = await coaching_people(
-        svc, user, body.attendee_ids, first_coach, field="attendee_ids"
-    )
-    facilitators = [lead]
-    for index, coach_id in enumerate(other_coaches, start=1):
-        coach = await svc.db.read(lambda session, cid=coach_id: users.get_user(session, cid))
-        if coach is None:
-            raise invalid(f"facilitator_ids.{index}", f"no user {coach_id}")
-        if reason := may_facilitate(coach, MeetingKind.COACHING, agents):
-            raise invalid(f"facilitator_ids.{index}", reason)
-        facilitators.append(coach)
-    moment = now()
-    check_horizon(body.window_start, body.window_end, moment)
-    found = await svc.db.read(
-        lambda session: availability.schedules(
-            session,
-            svc.wfm,
-            agents=agents,
-            facilitators=facilitators,
-            window=(body.window_start, body.window_end),
-        )
-    )
-    request = PlanRequest(
-        agents=[found.people[a.id] for a in agents],
-        facilitators=[found.people[f.id] for f in facilitators],
-        window=Span(to_minutes(body.window_start), to_minutes(body.window_end)),
-        now=to_minutes(moment),
-        duration=body.duration_minutes,
-        staffing=found.staffing,
-        transition_minutes=body.transition_minutes,
-        max_per_facilitator_per_day=body.max_per_facilitator_per_day,
-        time_limit_seconds=body.time_limit_seconds,
-    )
-    # HiGHS releases the GIL while it solves: a thread keeps the API answering meanwhile.
-    result = _result_out(await asyncio.to_thread(plan_team, request))
-    plan_id = str(uuid.uuid4())
-    await svc.db.write(
-        lambda session: plans.save_preview(
-            session,
-            plan_id=plan_id,
-            created_by=user.id,
-            request=body.model_dump(mode="json"),
-            result=result,
-            now=moment,
-        )
-    )
-    return _plan_out(plan_id, PlanState.PREVIEWED, result)
-
-
-async def _own_plan(svc: Services, user: User, plan_id: str) -> plans.PlanRecord:
-    record = await svc.db.read(lambda session: plans.get_plan(session, plan_id))
-    if record is None or not (user.is_admin or record.created_by == user.id):
-        raise not_found("plan")
-    return record
+    return _plan_out(await uc.preview_plan(svc, user, body))
 
 
 @router.get("/plans/{plan_id}")
 async def get_plan(plan_id: str, user: CurrentUser, svc: Svc) -> dict:
-    record = await _own_plan(svc, user, plan_id)
-    progress = record.progress
-    if record.state is PlanState.COMMITTING:
-        progress = await svc.plans.progress(plan_id)
-    out = _plan_out(record.id, progress.state if progress else record.state, record.result)
-    if progress is not None:
-        out["commit"] = progress.model_dump(mode="json")
-    return out
+    return _plan_out(await uc.get_plan(svc, user, plan_id))
 
 
 @router.post("/plans/{plan_id}/commit", status_code=202)
@@ -327,26 +98,5 @@ async def commit_plan(
     plan_id: str, user: CurrentUser, svc: Svc, body: Annotated[CommitBody | None, Body()] = None
 ) -> dict:
     """Book the previewed plan as a whole, durably; GET the plan to follow its progress."""
-    record = await _own_plan(svc, user, plan_id)
-    body = body or CommitBody()
-    if not await svc.db.write(lambda session: plans.start_commit(session, plan_id, now())):
-        raise Conflict(f"the plan is already {record.state.value}", state=record.state.value)
-    sessions = [
-        PlannedSession(
-            agent_id=a["agent_id"],
-            facilitator_id=a["facilitator_id"],
-            starts_at=a["starts_at"],
-            duration_minutes=record.request["duration_minutes"],
-            meeting_id=session_meeting_id(plan_id, a["agent_id"]),
-        )
-        for a in record.result["assignments"]
-    ]
-    commit = PlanCommit(
-        plan_id=plan_id,
-        actor_id=user.id,
-        name=body.name or record.request["name"],
-        mode=body.mode,
-        sessions=sessions,
-    )
-    await svc.plans.commit(commit)
-    return {"id": plan_id, "state": PlanState.COMMITTING.value, "total": len(sessions)}
+    total = await uc.commit_plan(svc, user, plan_id, body)
+    return {"id": plan_id, "state": PlanState.COMMITTING.value, "total": total}

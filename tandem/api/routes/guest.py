@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from tandem.api.errors import not_found
-from tandem.api.services import Services, services
+from tandem.api.services import services
+from tandem.domain.errors import not_found
 from tandem.domain.guest_links import read_guest_token
 from tandem.domain.meetings import MeetingStatus
 from tandem.domain.times import human
 from tandem.store import meetings, users
+from tandem.usecases.context import Services
 
 router = APIRouter(tags=["guests"])
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from tandem.api.services import Services, services
+from tandem.api.services import services
+from tandem.usecases.context import Services
 
 router = APIRouter(tags=["health"])
 

@@ -1,5 +1,5 @@
-"""Lifecycle actions on a meeting: start (M4), complete (M2), reschedule (M7), cancel (M8),
-delete (M6), invite a guest (M9). Each is one Update on the meeting's workflow."""
+"""Lifecycle actions over HTTP: start (M4), complete (M2), reschedule (M7), cancel (M8),
+delete (M6), invite a guest (M9). The rules live in tandem.usecases.lifecycle."""
 
 from __future__ import annotations
 
@@ -8,24 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from tandem.api import availability
 from tandem.api.auth import CurrentUser
-from tandem.api.idempotency import IdempotencyKey
-from tandem.api.meeting_access import gate, load, now, send_update
-from tandem.api.schemas import GuestBody, OptionalReasonBody, ReasonBody, RescheduleBody
-from tandem.api.services import Svc
-from tandem.domain import lifecycle
-from tandem.domain.access import may_delete, may_manage
-from tandem.domain.meetings import (
-    Cancel,
-    Complete,
-    Delete,
-    InviteGuest,
-    MeetingKind,
-    Reschedule,
-    Start,
-)
-from tandem.domain.permissions import Permission
+from tandem.api.replies import as_response
+from tandem.api.services import IdempotencyKey, Svc
+from tandem.usecases import lifecycle as uc
+from tandem.usecases.schemas import GuestBody, OptionalReasonBody, ReasonBody, RescheduleBody
 
 router = APIRouter(prefix="/v1/meetings", tags=["meetings"])
 
@@ -34,17 +21,8 @@ router = APIRouter(prefix="/v1/meetings", tags=["meetings"])
 async def start_meeting(
     meeting_id: str, user: CurrentUser, svc: Svc, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
-    visible = await load(svc, user, meeting_id)
-    gate(may_manage(user, visible.meeting, visible.people), "start")
-    return await send_update(
-        svc,
-        user,
-        visible,
-        operation="start",
-        change=Start(actor_id=user.id),
-        idempotency_key=idempotency_key,
-        payload=None,
-        precheck=lifecycle.check_start,
+    return as_response(
+        await uc.start_meeting(svc, user, meeting_id, idempotency_key=idempotency_key)
     )
 
 
@@ -52,17 +30,8 @@ async def start_meeting(
 async def complete_meeting(
     meeting_id: str, user: CurrentUser, svc: Svc, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
-    visible = await load(svc, user, meeting_id)
-    gate(may_manage(user, visible.meeting, visible.people), "complete")
-    return await send_update(
-        svc,
-        user,
-        visible,
-        operation="complete",
-        change=Complete(actor_id=user.id),
-        idempotency_key=idempotency_key,
-        payload=None,
-        precheck=lifecycle.check_complete,
+    return as_response(
+        await uc.complete_meeting(svc, user, meeting_id, idempotency_key=idempotency_key)
     )
 
 
@@ -74,36 +43,8 @@ async def reschedule_meeting(
     svc: Svc,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    visible = await load(svc, user, meeting_id)
-    gate(may_manage(user, visible.meeting, visible.people), "reschedule")
-    duration = (
-        visible.meeting.duration_minutes if body.duration_minutes is None else body.duration_minutes
-    )
-    lifecycle.check_timing(visible.meeting.kind, body.starts_at, duration, now())
-    m = visible.meeting
-    if m.kind is MeetingKind.COACHING:  # M7: a coaching time must still pass W3
-        await availability.recheck_coaching(
-            svc,
-            attendees=[visible.people[p] for p in m.participant_ids if p in visible.people],
-            facilitator_id=m.facilitator_id,
-            starts_at=body.starts_at,
-            duration=duration,
-            excluding_meeting=m.id,
-        )
-    return await send_update(
-        svc,
-        user,
-        visible,
-        operation="reschedule",
-        change=Reschedule(
-            actor_id=user.id,
-            starts_at=body.starts_at,
-            duration_minutes=body.duration_minutes,
-            reason=body.reason,
-        ),
-        idempotency_key=idempotency_key,
-        payload=body.model_dump(mode="json"),
-        precheck=lifecycle.check_reschedule,
+    return as_response(
+        await uc.reschedule_meeting(svc, user, meeting_id, body, idempotency_key=idempotency_key)
     )
 
 
@@ -115,17 +56,8 @@ async def cancel_meeting(
     svc: Svc,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    visible = await load(svc, user, meeting_id)
-    gate(may_manage(user, visible.meeting, visible.people), "cancel")
-    return await send_update(
-        svc,
-        user,
-        visible,
-        operation="cancel",
-        change=Cancel(actor_id=user.id, reason=body.reason),
-        idempotency_key=idempotency_key,
-        payload=body.model_dump(mode="json"),
-        precheck=lifecycle.check_cancel,
+    return as_response(
+        await uc.cancel_meeting(svc, user, meeting_id, body, idempotency_key=idempotency_key)
     )
 
 
@@ -137,19 +69,9 @@ async def delete_meeting(
     body: Annotated[OptionalReasonBody | None, Body()] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    visible = await load(svc, user, meeting_id)
-    gate(may_delete(user, visible.meeting, visible.people), "delete")
-    may_delete_started = user.is_admin or user.can(Permission.DELETE_STARTED)
     reason = body.reason if body else None
-    return await send_update(
-        svc,
-        user,
-        visible,
-        operation="delete",
-        change=Delete(actor_id=user.id, reason=reason, may_delete_started=may_delete_started),
-        idempotency_key=idempotency_key,
-        payload={"reason": reason},
-        precheck=lambda m: lifecycle.check_delete(m, may_delete_started, now()),
+    return as_response(
+        await uc.delete_meeting(svc, user, meeting_id, reason, idempotency_key=idempotency_key)
     )
 
 
@@ -161,15 +83,6 @@ async def invite_guest(
     svc: Svc,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    visible = await load(svc, user, meeting_id)
-    gate(may_manage(user, visible.meeting, visible.people), "invite guests to")
-    return await send_update(
-        svc,
-        user,
-        visible,
-        operation="invite_guest",
-        change=InviteGuest(actor_id=user.id, email=body.email, replaces=body.replaces),
-        idempotency_key=idempotency_key,
-        payload=body.model_dump(mode="json"),
-        precheck=lambda m: lifecycle.check_invite_guest(m, body.email, body.replaces),
+    return as_response(
+        await uc.invite_guest(svc, user, meeting_id, body, idempotency_key=idempotency_key)
     )

@@ -1,161 +1,27 @@
-"""Meetings: create, the two lists (A6), view (A4, M5), edit (M3), history (O1), archive (M11)."""
+"""Meetings over HTTP: create, the two lists (A6), view (A4, M5), edit (M3), history (O1),
+archive (M11). The rules live in tandem.usecases.meetings."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from sqlalchemy.orm import Session
 
-from tandem.api import availability, idempotency
 from tandem.api.auth import CurrentUser
-from tandem.api.errors import ApiError, forbidden, from_domain, invalid
-from tandem.api.idempotency import IdempotencyKey
-from tandem.api.meeting_access import gate, load, now, send_update
-from tandem.api.schemas import MeetingCreate, MeetingPatch, event_out, meeting_out
-from tandem.api.services import Services, Svc
-from tandem.api.temporal import AlreadyFinished
-from tandem.domain import lifecycle
-from tandem.domain.access import View, may_archive, may_coach, may_facilitate, may_manage, view_of
-from tandem.domain.errors import DomainError, Invalid
-from tandem.domain.meetings import (
-    Edit,
-    Meeting,
-    MeetingChanges,
-    MeetingEvent,
-    MeetingKind,
-    MeetingStatus,
-)
-from tandem.domain.permissions import Permission
-from tandem.domain.users import User
-from tandem.store import meetings, users
+from tandem.api.replies import as_response
+from tandem.api.services import IdempotencyKey, Svc
+from tandem.usecases import meetings as uc
+from tandem.usecases.schemas import MeetingCreate, MeetingPatch, meeting_out
 
 router = APIRouter(prefix="/v1/meetings", tags=["meetings"])
-
-
-def _check_creator(user: User, kind: MeetingKind, participants: list[User]) -> None:
-    """Who may schedule: 1:1s need one-to-ones.facilitate; coaching needs the add permission
-    and every attendee in one of the caller's divisions (A5)."""
-    if user.is_admin:
-        return
-    if kind is MeetingKind.ONE_TO_ONE:
-        if not user.can(Permission.FACILITATE):
-            raise forbidden("scheduling 1:1s needs the one-to-ones.facilitate permission")
-        return
-    if not user.can(Permission.COACHING_ADD):
-        raise forbidden("scheduling coaching needs the coaching.appointment.add permission")
-    for index, agent in enumerate(participants):
-        if not may_coach(user, agent):
-            raise forbidden(
-                f"{agent.name} is not in any of your divisions (A5)",
-                field=f"participant_ids.{index}",
-                rule="A5",
-            )
-
-
-async def _people(
-    svc: Services, body: MeetingCreate, facilitator_id: str
-) -> tuple[User, list[User]]:
-    found = await svc.db.read(
-        lambda session: users.get_users(session, [facilitator_id, *body.participant_ids])
-    )
-    facilitator = found.get(facilitator_id)
-    if facilitator is None:
-        raise invalid("facilitator_id", f"no user {facilitator_id}")
-    participants = []
-    for index, pid in enumerate(body.participant_ids):
-        if pid not in found:
-            raise invalid(f"participant_ids.{index}", f"no user {pid}")
-        participants.append(found[pid])
-    return facilitator, participants
 
 
 @router.post("", status_code=201)
 async def create_meeting(
     body: MeetingCreate, user: CurrentUser, svc: Svc, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
-    facilitator_id = body.facilitator_id or user.id
-    facilitator, participants = await _people(svc, body, facilitator_id)
-    _check_creator(user, body.kind, participants)
-    if facilitator_id in body.participant_ids:
-        raise invalid("participant_ids", "the facilitator cannot also be a participant")
-    if reason := may_facilitate(facilitator, body.kind, participants):
-        raise invalid("facilitator_id", reason)
-    if body.kind is MeetingKind.COACHING:
-        for index, agent in enumerate(participants):
-            if not agent.can(Permission.COACHING_PARTICIPATE):
-                raise invalid(f"participant_ids.{index}", f"{agent.name} cannot attend coaching")
-    lifecycle.check_timing(body.kind, body.starts_at, body.minutes, now())
-    if body.kind is MeetingKind.COACHING:
-        await availability.recheck_coaching(
-            svc,
-            attendees=participants,
-            facilitator_id=facilitator.id,
-            starts_at=body.starts_at,
-            duration=body.minutes,
-        )
-
-    claim = await idempotency.claim(
-        svc,
-        user,
-        idempotency_key,
-        operation="create",
-        target=None,
-        payload=body.model_dump(mode="json"),
-        new_resource_id=str(uuid.uuid4()),
-    )
-    if claim.replay is not None:
-        return claim.replay
-    assert claim.resource_id is not None
-    meeting = Meeting(
-        id=claim.resource_id,
-        kind=body.kind,
-        name=body.name,
-        description=body.description,
-        facilitator_id=facilitator_id,
-        participant_ids=body.participant_ids,
-        starts_at=body.starts_at,
-        duration_minutes=body.minutes,
-        timezone=body.timezone or facilitator.timezone,
-        location=body.location,
-        participant_preview=body.participant_preview,
-        focus=body.focus,
-        created_by=user.id,
-        created_at=now(),
-    )
-    try:
-        created = await svc.meetings.create(meeting, user.id)
-    except AlreadyFinished:
-        created = await _finished_create(svc, meeting.id)
-    except DomainError as error:
-        refusal = from_domain(error)
-        await idempotency.remember(svc, user, claim, refusal.status, refusal.payload())
-        raise refusal from None
-    out = meeting_out(created, False, View.FULL)
-    await idempotency.remember(svc, user, claim, 201, out)
-    return JSONResponse(out, status_code=201)
-
-
-async def _finished_create(svc: Services, meeting_id: str) -> Meeting:
-    """A retried create whose workflow already ended: the meeting it made, if it made one."""
-    record = await svc.db.read(lambda session: meetings.get_meeting(session, meeting_id))
-    if record is None:
-        raise ApiError(
-            409, "Conflict", "this request was already refused; retry with a new Idempotency-Key"
-        )
-    return record.meeting
-
-
-def _statuses(raw: str | None) -> list[MeetingStatus] | None:
-    if not raw:
-        return None
-    try:
-        return [MeetingStatus(s.strip()) for s in raw.split(",") if s.strip()]
-    except ValueError:
-        known = ", ".join(s.value for s in MeetingStatus)
-        raise invalid("status", f"unknown status in {raw!r}; known: {known}") from None
+    return as_response(await uc.create_meeting(svc, user, body, idempotency_key=idempotency_key))
 
 
 @router.get("")
@@ -168,37 +34,22 @@ async def list_meetings(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict:
-    facilitates = (
-        user.is_admin or user.can(Permission.FACILITATE) or user.can(Permission.COACHING_ADD)
+    page = await uc.list_meetings(
+        svc,
+        user,
+        role=role,
+        statuses=uc.parse_statuses(status),
+        archived=archived,
+        cursor=cursor,
+        limit=limit,
     )
-    role = role or ("facilitator" if facilitates else "participant")
-    if role == "facilitator" and not facilitates:
-        raise forbidden("only people who facilitate meetings have an I'm-the-facilitator list")
-    statuses = _statuses(status)
-    try:
-        page = await svc.db.read(
-            lambda session: meetings.list_meetings(
-                session,
-                user_id=user.id,
-                role=role,
-                statuses=statuses,
-                archived=archived,
-                cursor=cursor,
-                limit=limit,
-            )
-        )
-    except ValueError:
-        raise invalid("cursor", "malformed cursor") from None
-    items = []
-    for record in page.items:
-        view = view_of(user, record.meeting, {}) or View.PREVIEW
-        items.append(meeting_out(record.meeting, record.archived, view))
+    items = [meeting_out(i.meeting, i.archived, i.view) for i in page.items]
     return {"items": items, "next_cursor": page.next_cursor}
 
 
 @router.get("/{meeting_id}")
 async def get_meeting(meeting_id: str, user: CurrentUser, svc: Svc) -> dict:
-    return (await load(svc, user, meeting_id)).out()
+    return (await uc.view_meeting(svc, user, meeting_id)).out()
 
 
 @router.patch("/{meeting_id}")
@@ -209,81 +60,21 @@ async def edit_meeting(
     svc: Svc,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    visible = await load(svc, user, meeting_id)
-    gate(may_manage(user, visible.meeting, visible.people), "edit")
-    changes = MeetingChanges.model_validate(body.model_dump(exclude={"reason"}, exclude_none=True))
-    if not changes.model_dump(exclude_none=True):
-        raise invalid("body", "nothing to change")
-    m = visible.meeting
-    if m.kind is MeetingKind.COACHING and changes.moves_time:
-        starts_at = changes.starts_at or m.starts_at
-        duration = changes.duration_minutes or m.duration_minutes
-        lifecycle.check_timing(m.kind, starts_at, duration, now())
-        await availability.recheck_coaching(
-            svc,
-            attendees=[visible.people[p] for p in m.participant_ids if p in visible.people],
-            facilitator_id=m.facilitator_id,
-            starts_at=starts_at,
-            duration=duration,
-            excluding_meeting=m.id,
-        )
-    return await send_update(
-        svc,
-        user,
-        visible,
-        operation="edit",
-        change=Edit(actor_id=user.id, changes=changes, reason=body.reason),
-        idempotency_key=idempotency_key,
-        payload=body.model_dump(mode="json"),
-        precheck=lifecycle.check_edit,
+    return as_response(
+        await uc.edit_meeting(svc, user, meeting_id, body, idempotency_key=idempotency_key)
     )
 
 
 @router.get("/{meeting_id}/history")
 async def meeting_history(meeting_id: str, user: CurrentUser, svc: Svc) -> dict:
-    visible = await load(svc, user, meeting_id)
-
-    def read(session: Session) -> tuple[list[MeetingEvent], dict[str, User]]:
-        events = meetings.history(session, visible.meeting.id)
-        return events, users.get_users(session, {e.actor_id for e in events if e.actor_id})
-
-    events, actors = await svc.db.read(read)
-    names = {uid: u.name for uid, u in actors.items()}
-    items = [event_out(e, names, visible.view) for e in events]
-    return {"meeting_id": visible.meeting.id, "items": items}
-
-
-async def _set_archived(meeting_id: str, archived: bool, user: User, svc: Services) -> dict:
-    visible = await load(svc, user, meeting_id)
-    gate(may_archive(user, visible.meeting), "archive")
-    moment = now()
-    if archived:
-        lifecycle.check_archive(visible.meeting, moment)
-    elif not visible.archived:
-        raise Invalid("the meeting is not archived", field="archived")
-
-    def write(session: Session) -> None:
-        meetings.set_archived(session, visible.meeting.id, archived, moment)
-        meetings.record_event(
-            session,
-            MeetingEvent(
-                id=str(uuid.uuid4()),
-                meeting_id=visible.meeting.id,
-                at=moment,
-                action="archived" if archived else "unarchived",
-                actor_id=user.id,
-            ),
-        )
-
-    await svc.db.write(write)
-    return meeting_out(visible.meeting, archived, visible.view)
+    return await uc.meeting_history(svc, user, meeting_id)
 
 
 @router.post("/{meeting_id}/archive")
 async def archive_meeting(meeting_id: str, user: CurrentUser, svc: Svc) -> dict:
-    return await _set_archived(meeting_id, True, user, svc)
+    return (await uc.set_archived(svc, user, meeting_id, True)).out()
 
 
 @router.post("/{meeting_id}/unarchive")
 async def unarchive_meeting(meeting_id: str, user: CurrentUser, svc: Svc) -> dict:
-    return await _set_archived(meeting_id, False, user, svc)
+    return (await uc.set_archived(svc, user, meeting_id, False)).out()

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from tandem.api.auth import CurrentUser
-from tandem.api.errors import invalid, not_found
-from tandem.api.meeting_access import now
-from tandem.api.schemas import iso
+from tandem.domain.errors import invalid, not_found
+from tandem.usecases.meeting_access import now
+from tandem.usecases.schemas import iso
 from tandem.api.services import Svc
 from tandem.store import outbox
 from tandem.store.schema import NotificationRow

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from tandem.api.auth import CurrentUser, require
-from tandem.api.errors import invalid
-from tandem.api.meeting_access import now
-from tandem.api.schemas import RoleBody, SettingsPatch, UserCreate, user_out
+from tandem.api.auth import CurrentUser
+from tandem.domain.access import require
+from tandem.domain.errors import invalid
+from tandem.usecases.meeting_access import now
+from tandem.usecases.schemas import RoleBody, SettingsPatch, UserCreate, user_out
 from tandem.api.services import Svc
 from tandem.domain.permissions import Permission
 from tandem.domain.users import Preferences

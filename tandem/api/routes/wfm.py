@@ -20,12 +20,11 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, ValidationError
 from starlette.datastructures import UploadFile
 
-from tandem.api.auth import CurrentUser, require
-from tandem.api.errors import ApiError, invalid, not_found
-from tandem.api.meeting_access import now
-from tandem.api.schedule_changes import revalidate
-from tandem.api.services import Services, Svc
-from tandem.domain.errors import DomainError
+from tandem.api.auth import CurrentUser
+from tandem.api.errors import ApiError
+from tandem.api.services import Svc
+from tandem.domain.access import require
+from tandem.domain.errors import DomainError, invalid, not_found
 from tandem.domain.permissions import Permission
 from tandem.domain.times import zone
 from tandem.domain.users import User
@@ -38,6 +37,9 @@ from tandem.domain.wfm import (
 )
 from tandem.store import wfm
 from tandem.store.wfm import StoredShift, WfmActivity
+from tandem.usecases.context import Services
+from tandem.usecases.meeting_access import now
+from tandem.usecases.schedule_changes import revalidate
 
 router = APIRouter(prefix="/v1/wfm", tags=["wfm"])
 

@@ -30,6 +30,7 @@ from tandem.domain.meetings import (
 )
 from tandem.domain.times import TimeZoneName, local
 from tandem.domain.users import User, WorkingHours
+from tandem.store.series import SeriesRecord
 
 UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
@@ -220,6 +221,7 @@ class UserCreate(Strict):
 
 class SettingsPatch(Strict):
     meeting_reminders: bool | None = None
+    timezone: TimeZoneName | None = None
     working_hours: list[WorkingHours] | None = Field(default=None, max_length=50)
 
 
@@ -230,3 +232,36 @@ class RoleBody(Strict):
 
 def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def series_out(record: SeriesRecord, view: View) -> dict[str, Any]:
+    s = record.series
+    current = s.current
+    out = {
+        "id": s.id,
+        "name": s.name,
+        "facilitator_id": s.facilitator_id,
+        "participant_id": s.participant_id,
+        "status": s.status.value,
+        "archived": record.archived,
+        "starts_at": iso(s.segments[0].starts_at),
+        "timezone": current.timezone,
+        "duration_minutes": current.duration_minutes,
+        "recurrence": current.recurrence,
+        "rrule": current.rule().rrule_string(),
+        "segments": [seg.model_dump(mode="json") for seg in s.segments],
+        "skipped": list(s.skipped),
+        "clashes": [
+            {"index": index, "reason": reason} for index, reason in sorted(record.clashes.items())
+        ],
+        "created_at": iso(s.created_at),
+        "ended_at": iso(s.ended_at),
+        "version": s.version,
+        "view": view.value,
+        "description": s.description,
+        "location": s.location,
+    }
+    if view is not View.FULL:
+        out.pop("description")
+        out.pop("location")
+    return out

@@ -12,26 +12,43 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any, NoReturn
 
-from fastapi import Header
-from fastapi.responses import JSONResponse
-
-from tandem.api.errors import invalid
-from tandem.api.services import Services
+from tandem.domain.errors import DomainError, ErrorType, Invalid
 from tandem.domain.users import User
 from tandem.store import idempotency
+from tandem.usecases.context import Services
 
 MAX_KEY_LENGTH = 255
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+# How each domain refusal is recorded, so that a retry is answered with the same status.
+REFUSAL_STATUS = {
+    ErrorType.CONFLICT: 409,
+    ErrorType.NOT_ALLOWED: 403,
+    ErrorType.INVALID: 422,
+    ErrorType.NOT_FOUND: 404,
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The answer to an operation that honours an Idempotency-Key: what the first request got,
+    byte for byte, when ``replayed``. Adapters show it as they like (JSON, a redirect)."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def refusal_body(error: DomainError) -> dict[str, Any]:
+    return {"error": {"type": error.type.value, "message": error.message, "details": error.details}}
 
 
 @dataclass(frozen=True)
 class Claim:
     key: str | None
     resource_id: str | None
-    replay: JSONResponse | None = None
+    replay: Reply | None = None
 
     def update_id(self, user: User, operation: str) -> str | None:
         """A Temporal update id: the workflow answers a repeated id with the first result."""
@@ -59,7 +76,9 @@ async def claim(
         return Claim(None, new_resource_id)
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise invalid("Idempotency-Key", f"must be 1 to {MAX_KEY_LENGTH} characters")
+        raise Invalid(
+            f"Idempotency-Key: must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key"
+        )
     fingerprint = _fingerprint(operation, target, payload)
     record = await svc.db.write(
         lambda session: idempotency.claim(
@@ -73,12 +92,12 @@ async def claim(
         )
     )
     if record.request_hash != fingerprint:
-        raise invalid("Idempotency-Key", "already used for a different request")
+        raise Invalid(
+            "Idempotency-Key: already used for a different request", field="Idempotency-Key"
+        )
     replay = None
     if record.status_code is not None and record.response is not None:
-        replay = JSONResponse(
-            record.response, status_code=record.status_code, headers={"Idempotent-Replayed": "true"}
-        )
+        replay = Reply(record.status_code, record.response, replayed=True)
     return Claim(key, record.resource_id, replay)
 
 
@@ -92,3 +111,9 @@ async def remember(
             session, user_id=user.id, key=claim_.key, status_code=status, response=body
         )
     )
+
+
+async def refuse(svc: Services, user: User, claim_: Claim, error: DomainError) -> NoReturn:
+    """Record a refusal for the retry, then let it reach the caller."""
+    await remember(svc, user, claim_, REFUSAL_STATUS[error.type], refusal_body(error))
+    raise error

@@ -14,8 +14,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from tandem.api.services import Services
-from tandem.api.wfm_cache import WfmCache, WfmPerson
 from tandem.domain.errors import Conflict, Invalid
 from tandem.domain.times import zone
 from tandem.domain.users import User
@@ -31,6 +29,8 @@ from tandem.solver import (
     to_minutes,
 )
 from tandem.store import bookings, users
+from tandem.usecases.context import Services
+from tandem.usecases.wfm_cache import WfmCache, WfmPerson
 
 HORIZON = timedelta(weeks=6)
 # Shifts and working days can start the day before a window opens and end the day after.

@@ -1,4 +1,5 @@
-"""Loading a meeting for a caller: 404 unless they may see it (A3, A4), 403 per action."""
+"""Loading a meeting for a caller: not found unless they may see it (A3, A4), not allowed per
+action; and sending one lifecycle message to its workflow."""
 
 from __future__ import annotations
 
@@ -7,19 +8,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from tandem.api import idempotency
-from tandem.api.errors import forbidden, from_domain, not_found
-from tandem.api.schemas import meeting_out
-from tandem.api.services import Services
 from tandem.domain.access import View, view_of
-from tandem.domain.errors import DomainError
+from tandem.domain.errors import DomainError, NotAllowed, not_found
 from tandem.domain.meetings import FINISHED, Meeting, MeetingStatus
 from tandem.domain.users import User
 from tandem.store import meetings, users
 from tandem.store.meetings import MeetingRecord
+from tandem.usecases import idempotency
+from tandem.usecases.context import Services
+from tandem.usecases.idempotency import Reply
+from tandem.usecases.schemas import meeting_out
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,10 @@ class Visible:
 
     def out(self, meeting: Meeting | None = None) -> dict[str, Any]:
         return meeting_out(meeting or self.meeting, self.archived, self.view)
+
+    @property
+    def participants(self) -> list[User]:
+        return [self.people[p] for p in self.meeting.participant_ids if p in self.people]
 
 
 def _with_people(session: Session, meeting_id: str) -> tuple[MeetingRecord, dict[str, User]] | None:
@@ -53,7 +57,7 @@ async def load(svc: Services, user: User, meeting_id: str) -> Visible:
 
 def gate(allowed: bool, action: str) -> None:
     if not allowed:
-        raise forbidden(f"you may not {action} this meeting")
+        raise NotAllowed(f"you may not {action} this meeting")
 
 
 async def send_update(
@@ -67,8 +71,8 @@ async def send_update(
     payload: Any,
     precheck: Callable[[Meeting], None],
     respond: Callable[[Any], dict[str, Any]] | None = None,
-) -> JSONResponse:
-    """Send one lifecycle message and answer with the meeting (or ``respond(result)``).
+) -> Reply:
+    """Send one lifecycle message; the reply is the meeting (or ``respond(result)``).
 
     ``precheck`` is the same lifecycle rule the workflow's validator applies; it is run here only
     when the meeting has finished, to refuse at once rather than reopen its workflow for nothing.
@@ -79,21 +83,16 @@ async def send_update(
     if claim.replay is not None:
         return claim.replay
     if visible.meeting.status in FINISHED or visible.meeting.status is MeetingStatus.DELETED:
-        try:
-            precheck(visible.meeting)
-        except DomainError as error:
-            raise from_domain(error) from None
+        precheck(visible.meeting)
     try:
         result = await svc.meetings.apply(
             visible.meeting, change, request_id=claim.update_id(user, operation)
         )
     except DomainError as error:
-        refusal = from_domain(error)
-        await idempotency.remember(svc, user, claim, refusal.status, refusal.payload())
-        raise refusal from None
+        await idempotency.refuse(svc, user, claim, error)
     body = respond(result) if respond else visible.out(result)
     await idempotency.remember(svc, user, claim, 200, body)
-    return JSONResponse(body)
+    return Reply(200, body)
 
 
 def now() -> datetime:

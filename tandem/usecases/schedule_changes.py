@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from tandem.api.availability import booking_violations
-from tandem.api.services import Services
-from tandem.api.wfm_cache import WfmCache
 from tandem.domain.meetings import MeetingStatus, ScheduleCheck
 from tandem.domain.users import User
 from tandem.store import meetings, users
 from tandem.store.meetings import MeetingRecord
+from tandem.usecases.availability import booking_violations
+from tandem.usecases.context import Services
+from tandem.usecases.wfm_cache import WfmCache
 
 
 def _checks(
