@@ -27,7 +27,7 @@ from tandem.domain.series import (
     SeriesStatus,
     rule_for,
 )
-from tandem.domain.times import TimeZoneName
+from tandem.domain.times import TimeZoneName, local
 from tandem.domain.users import User
 from tandem.store import series as series_store
 from tandem.store import users
@@ -37,7 +37,7 @@ from tandem.usecases import idempotency
 from tandem.usecases.context import Services
 from tandem.usecases.idempotency import Reply
 from tandem.usecases.meeting_access import gate, now
-from tandem.usecases.schemas import Strict, UserId, series_out
+from tandem.usecases.schemas import Strict, UserId, iso, series_out
 from tandem.usecases.temporal import AlreadyFinished
 
 RecurrenceSpec = Annotated[
@@ -160,7 +160,11 @@ async def create_series(
         created = record.series
     except DomainError as error:
         await idempotency.refuse(svc, user, claim, error)
-    out = series_out(SeriesRecord(created, {}, False), View.FULL)
+    # The projection (with any clashes the first bookings met) is written before the answer.
+    stored = await svc.db.read(lambda session: series_store.get_series(session, created.id))
+    out = await with_occurrences(
+        svc, user, VisibleSeries(stored or SeriesRecord(created, {}, False), View.FULL)
+    )
     await idempotency.remember(svc, user, claim, 201, out)
     return Reply(201, out)
 
@@ -238,6 +242,20 @@ class PlannedOccurrence:
     def timezone(self) -> str:
         return self.row.timezone if self.row is not None else self.occurrence.timezone
 
+    def out(self) -> dict[str, Any]:
+        return {
+            "index": self.occurrence.index,
+            "meeting_id": self.occurrence.meeting_id,
+            "starts_at": iso(self.starts_at),
+            "starts_at_local": local(self.starts_at, self.timezone).isoformat(),
+            "ends_at": iso(self.ends_at),
+            "timezone": self.timezone,
+            "status": self.status,
+            "materialised": self.row is not None,
+            "planned_starts_at": iso(self.occurrence.starts_at),
+            "clash": self.clash,
+        }
+
 
 def _planned(
     occurrence: Occurrence, row: MeetingRow | None, record: SeriesRecord
@@ -292,3 +310,10 @@ async def set_archived(svc: Services, user: User, series_id: str, archived: bool
     )
     record = SeriesRecord(visible.series, visible.record.clashes, archived)
     return VisibleSeries(record, visible.view)
+
+
+async def with_occurrences(svc: Services, user: User, visible: VisibleSeries) -> dict[str, Any]:
+    """The series as the API shows it after a create or an edit, with its next occurrences
+    (those due are booked before the workflow answers, so they are listed as materialised)."""
+    upcoming = await occurrences(svc, user, visible.series.id)
+    return {**series_out(visible.record, visible.view), "occurrences": [o.out() for o in upcoming]}

@@ -51,6 +51,9 @@ RETRY = RetryPolicy(
 CLASH_RETRY = timedelta(hours=6)
 SERIES_CHANGED = "the 1:1 series was changed"
 SERIES_ENDED = "the 1:1 series has ended"
+# Create and edit answer once the occurrences they make due are booked, so the caller reads its
+# own write; histories from before this ran those bookings in the main loop just after.
+MATERIALISE_BEFORE_ANSWER = "materialise-before-answer"
 
 
 def workflow_id(series_id: str) -> str:
@@ -218,6 +221,8 @@ class SeriesWorkflow:
                 self.rejected = True
                 raise
             self.created = True
+            if workflow.patched(MATERIALISE_BEFORE_ANSWER):
+                await self._materialise()
             return self.series
 
     def _check_active(self) -> None:
@@ -257,6 +262,8 @@ class SeriesWorkflow:
                     self.clashes[index] = outcome.reason or "could not be moved"
             self.series = new
             await self._sync()
+            if workflow.patched(MATERIALISE_BEFORE_ANSWER):
+                await self._materialise()
             self.generation += 1
             return self.series
 

@@ -371,3 +371,24 @@ async def test_a3_a4_series_are_404_to_strangers_and_403_to_the_participant(stac
     assert seen["view"] == "lifecycle" and "description" not in seen
     assert (await stack.http.patch(base, json={"name": "x"}, headers=ops.auth)).status_code == 403
     assert (await stack.http.get(base, headers=sup.auth)).json()["name"] == "Weekly 1:1"
+
+
+async def test_s3_create_and_edit_answer_after_their_occurrences_are_booked(
+    stack: Stack,
+) -> None:
+    """Read your own write: the 201 lists the booked occurrences, and an immediate GET of the
+    participant's meetings shows every one of them; the same after an edit."""
+    sup, agent = await stack.person("supervisor"), await stack.person("agent")
+    series = await create_series(stack, sup, agent)
+    booked = [o for o in series["occurrences"] if o["materialised"]]
+    assert len(booked) in (4, 5), series["occurrences"]
+    listed = await occurrence_meetings(stack, agent, series["id"])
+    assert [m["id"] for m in listed] == [o["meeting_id"] for o in booked]
+
+    edited = await stack.http.patch(
+        f"/v1/series/{series['id']}", json={"duration_minutes": 45}, headers=sup.auth
+    )
+    assert edited.status_code == 200, edited.text
+    moved = [o for o in edited.json()["occurrences"] if o["materialised"]]
+    listed = {m["id"]: m for m in await occurrence_meetings(stack, agent, series["id"])}
+    assert moved and all(listed[o["meeting_id"]]["duration_minutes"] == 45 for o in moved)

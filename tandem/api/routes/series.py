@@ -13,10 +13,9 @@ from tandem.api.replies import as_response
 from tandem.api.services import IdempotencyKey, Svc
 from tandem.domain.access import View
 from tandem.domain.series import SeriesStatus
-from tandem.domain.times import local
 from tandem.usecases import series as uc
-from tandem.usecases.schemas import OptionalReasonBody, iso, series_out
-from tandem.usecases.series import PlannedOccurrence, SeriesCreate, SeriesPatch, VisibleSeries
+from tandem.usecases.schemas import OptionalReasonBody, series_out
+from tandem.usecases.series import SeriesCreate, SeriesPatch, VisibleSeries
 
 router = APIRouter(prefix="/v1/series", tags=["series"])
 
@@ -50,7 +49,7 @@ async def get_series(series_id: str, user: CurrentUser, svc: Svc) -> dict:
 
 @router.patch("/{series_id}")
 async def edit_series(series_id: str, body: SeriesPatch, user: CurrentUser, svc: Svc) -> dict:
-    return _out(await uc.edit_series(svc, user, series_id, body))
+    return await uc.with_occurrences(svc, user, await uc.edit_series(svc, user, series_id, body))
 
 
 @router.post("/{series_id}/end")
@@ -75,21 +74,6 @@ async def delete_occurrence(
     return _out(await uc.delete_occurrence(svc, user, series_id, meeting_id, reason))
 
 
-def _occurrence_out(p: PlannedOccurrence) -> dict:
-    return {
-        "index": p.occurrence.index,
-        "meeting_id": p.occurrence.meeting_id,
-        "starts_at": iso(p.starts_at),
-        "starts_at_local": local(p.starts_at, p.timezone).isoformat(),
-        "ends_at": iso(p.ends_at),
-        "timezone": p.timezone,
-        "status": p.status,
-        "materialised": p.row is not None,
-        "planned_starts_at": iso(p.occurrence.starts_at),
-        "clash": p.clash,
-    }
-
-
 @router.get("/{series_id}/occurrences")
 async def occurrences(
     series_id: str,
@@ -101,7 +85,7 @@ async def occurrences(
 ) -> dict:
     """Planned occurrences in [from, to) whether materialised yet or not (default: 12 weeks)."""
     found = await uc.occurrences(svc, user, series_id, start=start, end=end, limit=limit)
-    return {"items": [_occurrence_out(p) for p in found], "next_cursor": None}
+    return {"items": [p.out() for p in found], "next_cursor": None}
 
 
 @router.post("/{series_id}/archive")

@@ -1,0 +1,24 @@
+"""Series workflows that ran before a change still replay after it (issue 7 item 4 moved the
+first bookings of a create and an edit before the answer, behind ``workflow.patched``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from tandem.workflows.series import SeriesWorkflow
+
+HISTORIES = Path(__file__).resolve().parents[1] / "histories"
+
+
+async def test_s3_a_series_created_and_edited_before_the_patch_replays() -> None:
+    raw = (HISTORIES / "series_create_and_edit_v1.json").read_text()
+    events = json.loads(raw)["events"]
+    workflow_id = events[0]["workflowExecutionStartedEventAttributes"]["workflowId"]
+    replayer = Replayer(workflows=[SeriesWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(WorkflowHistory.from_json(workflow_id, raw))
+    assert result.replay_failure is None
