@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     mail_from: str = "Tandem <tandem@localhost>"
     # Signs guest links; generated once into the data folder when not given.
     secret_key: str | None = None
+    # How long a web sign-in lasts before the person signs in again.
+    web_session_days: int = 14
 
     @property
     def database(self) -> str:

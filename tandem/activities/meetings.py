@@ -56,7 +56,9 @@ class MeetingActivities:
         if meeting.status is MeetingStatus.DELETED:
             content.purge(session, meeting.id)
         meetings.record_event(session, request.event.model_copy(update={"details": details}))
-        people = users.get_users(session, people_involved(meeting.attendee_ids, request.notify))
+        people = users.get_users(
+            session, people_involved([*meeting.attendee_ids, meeting.created_by], request.notify)
+        )
         messages = render(
             meeting, request.notify, people, secret=self.secret, base_url=self.base_url
         )

@@ -49,6 +49,13 @@ def name_of(users: dict[str, User], user_id: str | None) -> str:
     return user.name if user else "someone"
 
 
+def scheduled_by(users: dict[str, User], actor_id: str, facilitator_id: str) -> str:
+    """Who booked it, as the invitation says: "Sue, on behalf of Sam," when not the owner."""
+    if actor_id == facilitator_id:
+        return name_of(users, facilitator_id)
+    return f"{name_of(users, actor_id)}, on behalf of {name_of(users, facilitator_id)},"
+
+
 def outbox_messages(
     notices: Iterable[Notify],
     users: dict[str, User],
@@ -110,6 +117,7 @@ def render(
             "when": human(meeting.starts_at, tz),
             "previous_when": human(previous, tz) if previous else "",
             "facilitator": name_of(users, meeting.facilitator_id),
+            "scheduled_by": scheduled_by(users, meeting.created_by, meeting.facilitator_id),
             "previous_facilitator": name_of(users, notice.previous_facilitator_id),
             "participants": ", ".join(name_of(users, p) for p in meeting.participant_ids),
             "is_new_facilitator": recipient.user_id == meeting.facilitator_id,
@@ -140,6 +148,7 @@ def render_series(
             "when": human(first.starts_at, tz),
             "occurrence_when": human(notice.at, tz) if notice.at else "",
             "facilitator": name_of(users, series.facilitator_id),
+            "scheduled_by": scheduled_by(users, series.created_by, series.facilitator_id),
             "participant": name_of(users, series.participant_id),
         }
 

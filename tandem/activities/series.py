@@ -57,7 +57,10 @@ class SeriesActivities:
 
     def _notify(self, session: Session, subject: Any, notices: list[Notify]) -> int:
         people = users.get_users(
-            session, people_involved([subject.facilitator_id, subject.participant_id], notices)
+            session,
+            people_involved(
+                [subject.facilitator_id, subject.participant_id, subject.created_by], notices
+            ),
         )
         return outbox.enqueue(session, render_series(subject, notices, people), datetime.now(UTC))
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from tandem import web
 from tandem.api import errors
 from tandem.api.routes import (
     attachments,
@@ -23,10 +24,10 @@ from tandem.api.routes import (
     users,
     wfm,
 )
-from tandem.usecases.context import Services
-from tandem.usecases.temporal import MeetingGateway, PlanGateway, SeriesGateway, connect
 from tandem.settings import Settings
 from tandem.store.db import Database
+from tandem.usecases.context import Services
+from tandem.usecases.temporal import MeetingGateway, PlanGateway, SeriesGateway, connect
 
 
 def create_app(
@@ -69,4 +70,5 @@ def create_app(
         guest,
     ):
         app.include_router(module.router)
+    web.install(app)
     return app

@@ -95,6 +95,22 @@ def may_archive(user: User, meeting: Meeting) -> bool:
     return user.is_admin or user.id == meeting.facilitator_id
 
 
+def may_schedule_for(actor: User, facilitator_id: str) -> bool:
+    """Only admins and assistants book a 1:1 (or a series) that someone else facilitates: the
+    facilitator owns it (M1), and the invitation says it comes from them."""
+    return actor.id == facilitator_id or actor.is_admin or actor.can(Permission.SCHEDULE_FOR_OTHERS)
+
+
+def refuse_scheduling_for(actor: User, facilitator: User) -> None:
+    if not may_schedule_for(actor, facilitator.id):
+        raise NotAllowed(
+            f"only admins, or assistants with {Permission.SCHEDULE_FOR_OTHERS.value}, may "
+            f"book a 1:1 that {facilitator.name} facilitates",
+            field="facilitator_id",
+            permission=Permission.SCHEDULE_FOR_OTHERS.value,
+        )
+
+
 def may_facilitate(user: User, kind: MeetingKind, participants: Iterable[User]) -> str | None:
     """Why ``user`` cannot facilitate such a meeting, or None when they can."""
     if kind is MeetingKind.ONE_TO_ONE:

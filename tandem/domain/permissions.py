@@ -8,6 +8,8 @@ from enum import StrEnum
 
 class Permission(StrEnum):
     FACILITATE = "one-to-ones.facilitate"
+    # For assistants: book 1:1s and series with someone else as the facilitator.
+    SCHEDULE_FOR_OTHERS = "one-to-ones.schedule-for-others"
     DELETE_STARTED = "one-to-ones.delete"
     COACHING_ADD = "coaching.appointment.add"
     COACHING_VIEW = "coaching.appointment.view"

@@ -243,3 +243,19 @@ def planned_coaching(
         )
     ).all()
     return [_record(row) for row in rows]
+
+
+def find(session: Session, *, text: str, user_id: str | None, limit: int) -> list[MeetingRecord]:
+    """Meetings whose id is ``text`` or whose name contains it (any case), optionally only those
+    ``user_id`` facilitates or attends; soonest first. Deleted ones included: ops look for them."""
+    query = select(MeetingRow)
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(MeetingRow.id == text, MeetingRow.name.ilike(pattern, escape="\\")))
+    if user_id:
+        attends = select(MeetingParticipantRow.meeting_id).where(
+            MeetingParticipantRow.user_id == user_id
+        )
+        query = query.where(or_(MeetingRow.facilitator_id == user_id, MeetingRow.id.in_(attends)))
+    rows = session.scalars(query.order_by(MeetingRow.starts_at.desc(), MeetingRow.id).limit(limit))
+    return [_record(row) for row in rows]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tandem.store.schema import NotificationRow
@@ -86,13 +86,23 @@ def for_user(
     return list((session.scalars(query.limit(limit))).all())
 
 
-def mark_read(session: Session, user_id: str, notification_id: str, now: datetime) -> bool:
+def unread_count(session: Session, user_id: str) -> int:
+    query = select(func.count()).where(
+        NotificationRow.user_id == user_id, NotificationRow.read_at.is_(None)
+    )
+    return session.scalar(query) or 0
+
+
+def mark_read(
+    session: Session, user_id: str, notification_id: str, now: datetime
+) -> NotificationRow | None:
+    """The row, now read; None if it is not this user's."""
     row = session.get(NotificationRow, notification_id)
     if row is None or row.user_id != user_id:
-        return False
+        return None
     if row.read_at is None:
         row.read_at = now
-    return True
+    return row
 
 
 def claim_due_emails(session: Session, now: datetime, limit: int) -> list[NotificationRow]:

@@ -66,6 +66,33 @@ class TokenRow(Base):
     created_at: Mapped[datetime]
 
 
+class WebSessionRow(Base):
+    """A signed-in browser (SPEC A3 on the web). The cookie holds a secret; ``id`` is its SHA-256,
+    so a copy of this table signs nobody in."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class MagicLinkRow(Base):
+    """A single-use sign-in link sent by e-mail; only the SHA-256 of its token is kept."""
+
+    __tablename__ = "magic_links"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class MeetingRow(Base):
     __tablename__ = "meetings"
 

@@ -120,6 +120,13 @@ def user_by_token(session: Session, token: str) -> User | None:
     return _to_user(row, _roles_for(session, row.roles))
 
 
+def user_by_email(session: Session, email: str) -> User | None:
+    row = session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
+    if row is None:
+        return None
+    return _to_user(row, _roles_for(session, row.roles))
+
+
 def get_users(session: Session, ids: Iterable[str]) -> dict[str, User]:
     ids = set(ids)
     if not ids:
@@ -144,3 +151,10 @@ def set_preferences(session: Session, user_id: str, preferences: Preferences) ->
     if row is None:
         raise Invalid("unknown user", field="user_id")
     row.preferences = preferences.model_dump(mode="json")
+
+
+def set_timezone(session: Session, user_id: str, timezone: str) -> None:
+    row = session.get(UserRow, user_id)
+    if row is None:
+        raise Invalid("unknown user", field="user_id")
+    row.timezone = timezone

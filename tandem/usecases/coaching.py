@@ -296,3 +296,32 @@ async def commit_plan(
     )
     await svc.plans.commit(commit)
     return len(sessions)
+
+
+async def coachable_agents(svc: Services, user: User) -> list[User]:
+    """Whom ``user`` may pick as attendees: agents able to attend coaching in one of the
+    user's divisions (A5; admins coach anyone), by name. Picking them is finding slots."""
+    require(user, Permission.SLOTS_VIEW)
+    everyone = await svc.db.read(users.all_users)
+    return [
+        agent
+        for agent in everyone
+        if agent.id != user.id
+        and agent.can(Permission.COACHING_PARTICIPATE)
+        and (user.is_admin or may_coach(user, agent))
+    ]
+
+
+async def facilitator_choices(svc: Services, user: User, agents: list[User]) -> list[User]:
+    """Who may facilitate coaching for ``agents`` (all of them), the user first; with no agents
+    picked yet, whoever could facilitate for at least one of the user's coachable agents."""
+    everyone = await svc.db.read(users.all_users)
+    pool = agents or await coachable_agents(svc, user)
+
+    def fits(person: User) -> bool:
+        if agents:
+            return may_facilitate(person, MeetingKind.COACHING, agents) is None
+        return any(may_facilitate(person, MeetingKind.COACHING, [a]) is None for a in pool)
+
+    found = [p for p in everyone if p.id not in {a.id for a in agents} and fits(p)]
+    return sorted(found, key=lambda p: p.id != user.id)

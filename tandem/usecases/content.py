@@ -24,7 +24,7 @@ from tandem.domain.content import (
     note_visibilities,
 )
 from tandem.domain.errors import NotFound, invalid
-from tandem.domain.meetings import MeetingKind
+from tandem.domain.meetings import Meeting, MeetingKind
 from tandem.domain.users import User
 from tandem.store import content
 from tandem.store.schema import AgendaItemRow, NoteRow
@@ -188,14 +188,17 @@ async def add_note(svc: Services, user: User, meeting_id: str, body: NoteCreate)
     )
 
 
+def may_change_note(user: User, meeting: Meeting, author_id: str) -> bool:
+    """1:1 notes belong to their author; coaching notes to the organiser and facilitator (C6)."""
+    coaching = meeting.kind is MeetingKind.COACHING
+    return author_id == user.id or (coaching and may_write_notes(user, meeting))
+
+
 def _editable_note(session: Session, visible: Visible, user: User, note_id: str) -> NoteRow:
     row = content.note(session, visible.meeting.id, note_id)
     if not may_see_note(user, visible.meeting, NoteVisibility(row.visibility), row.author_id):
         raise NotFound("no such note")
-    # 1:1 notes belong to their author; coaching notes to the organiser and facilitator (C6).
-    coaching = visible.meeting.kind is MeetingKind.COACHING
-    allowed = row.author_id == user.id or (coaching and may_write_notes(user, visible.meeting))
-    gate(allowed, "change this note in")
+    gate(may_change_note(user, visible.meeting, row.author_id), "change this note in")
     return row
 
 

@@ -17,6 +17,7 @@ from tandem.domain.users import User
 from tandem.store import meetings, users
 from tandem.store.meetings import MeetingRecord
 from tandem.usecases import idempotency
+from tandem.usecases.clashes import explained
 from tandem.usecases.context import Services
 from tandem.usecases.idempotency import Reply
 from tandem.usecases.schemas import meeting_out
@@ -89,7 +90,7 @@ async def send_update(
             visible.meeting, change, request_id=claim.update_id(user, operation)
         )
     except DomainError as error:
-        await idempotency.refuse(svc, user, claim, error)
+        await idempotency.refuse(svc, user, claim, await explained(svc, user, error))
     body = respond(result) if respond else visible.out(result)
     await idempotency.remember(svc, user, claim, 200, body)
     return Reply(200, body)

@@ -10,7 +10,15 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from tandem.domain import lifecycle
-from tandem.domain.access import View, may_archive, may_coach, may_facilitate, may_manage, view_of
+from tandem.domain.access import (
+    View,
+    may_archive,
+    may_coach,
+    may_facilitate,
+    may_manage,
+    refuse_scheduling_for,
+    view_of,
+)
 from tandem.domain.errors import Conflict, DomainError, Invalid, NotAllowed, invalid
 from tandem.domain.meetings import (
     Edit,
@@ -24,11 +32,13 @@ from tandem.domain.permissions import Permission
 from tandem.domain.users import User
 from tandem.store import meetings, users
 from tandem.usecases import availability, idempotency
+from tandem.usecases.clashes import explained
 from tandem.usecases.context import Services
 from tandem.usecases.idempotency import Reply
 from tandem.usecases.meeting_access import Visible, gate, load, now, send_update
-from tandem.usecases.schemas import MeetingCreate, MeetingPatch, event_out, meeting_out
+from tandem.usecases.schemas import MeetingCreate, MeetingPatch, meeting_out
 from tandem.usecases.temporal import AlreadyFinished
+from tandem.usecases.timeline import TimelineEntry, people_named, timeline_entry
 
 Role = Literal["facilitator", "participant"]
 
@@ -39,7 +49,7 @@ def check_creator(user: User, kind: MeetingKind, participants: list[User]) -> No
     if user.is_admin:
         return
     if kind is MeetingKind.ONE_TO_ONE:
-        if not user.can(Permission.FACILITATE):
+        if not (user.can(Permission.FACILITATE) or user.can(Permission.SCHEDULE_FOR_OTHERS)):
             raise NotAllowed("scheduling 1:1s needs the one-to-ones.facilitate permission")
         return
     if not user.can(Permission.COACHING_ADD):
@@ -80,6 +90,8 @@ async def create_meeting(
         raise invalid("participant_ids", "the facilitator cannot also be a participant")
     if reason := may_facilitate(facilitator, body.kind, participants):
         raise invalid("facilitator_id", reason)
+    if body.kind is MeetingKind.ONE_TO_ONE:
+        refuse_scheduling_for(user, facilitator)
     if body.kind is MeetingKind.COACHING:
         for index, agent in enumerate(participants):
             if not agent.can(Permission.COACHING_PARTICIPATE):
@@ -127,7 +139,7 @@ async def create_meeting(
     except AlreadyFinished:
         created = await _finished_create(svc, meeting.id)
     except DomainError as error:
-        await idempotency.refuse(svc, user, claim, error)
+        await idempotency.refuse(svc, user, claim, await explained(svc, user, error))
     out = meeting_out(created, False, View.FULL)
     await idempotency.remember(svc, user, claim, 201, out)
     return Reply(201, out)
@@ -250,18 +262,17 @@ async def edit_meeting(
     )
 
 
-async def meeting_history(svc: Services, user: User, meeting_id: str) -> dict:
+async def meeting_history(svc: Services, user: User, meeting_id: str) -> list[TimelineEntry]:
     """O1: the timeline, with the actors' names, as the caller's view allows."""
     visible = await load(svc, user, meeting_id)
 
     def read(session: Session) -> tuple[list[MeetingEvent], dict[str, User]]:
         events = meetings.history(session, visible.meeting.id)
-        return events, users.get_users(session, {e.actor_id for e in events if e.actor_id})
+        return events, users.get_users(session, {p for e in events for p in people_named(e)})
 
     events, actors = await svc.db.read(read)
     names = {uid: u.name for uid, u in actors.items()}
-    items = [event_out(e, names, visible.view) for e in events]
-    return {"meeting_id": visible.meeting.id, "items": items}
+    return [timeline_entry(e, names, visible.view) for e in events]
 
 
 async def set_archived(svc: Services, user: User, meeting_id: str, archived: bool) -> Visible:

@@ -7,6 +7,7 @@ its facilitator is told; one that fits again goes back to ``scheduled``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -54,21 +55,50 @@ def _checks(
     return found
 
 
+@dataclass(frozen=True)
+class AppointmentChange:
+    """One coaching appointment whose status a schedule change flipped (W7)."""
+
+    meeting_id: str
+    name: str
+    starts_at: datetime
+    facilitator_id: str
+    participant_ids: list[str]
+    status: MeetingStatus
+    """The new status: ``invalid_schedule``, or ``scheduled`` when it fits again."""
+    problems: list[str]
+
+
+async def appointment_changes(
+    svc: Services, user_ids: list[str], start: datetime, end: datetime, actor_id: str | None = None
+) -> list[AppointmentChange]:
+    """Re-check these people's coaching between ``start`` and ``end``; the ones that changed."""
+    now = datetime.now(UTC)
+    changed = []
+    for record, problems in await svc.db.read(
+        lambda s: _checks(s, svc.wfm, user_ids, start, end, now)
+    ):
+        m = record.meeting
+        broken = bool(problems)
+        if broken == (m.status is MeetingStatus.INVALID_SCHEDULE):
+            continue
+        await svc.meetings.apply(m, ScheduleCheck(actor_id=actor_id, problems=problems))
+        changed.append(
+            AppointmentChange(
+                meeting_id=m.id,
+                name=m.name,
+                starts_at=m.starts_at,
+                facilitator_id=m.facilitator_id,
+                participant_ids=list(m.participant_ids),
+                status=MeetingStatus.INVALID_SCHEDULE if broken else MeetingStatus.SCHEDULED,
+                problems=problems,
+            )
+        )
+    return changed
+
+
 async def revalidate(
     svc: Services, user_ids: list[str], start: datetime, end: datetime, actor_id: str | None = None
 ) -> int:
     """Re-check these people's coaching between ``start`` and ``end``; returns how many changed."""
-    now = datetime.now(UTC)
-    changed = 0
-    for record, problems in await svc.db.read(
-        lambda s: _checks(s, svc.wfm, user_ids, start, end, now)
-    ):
-        status = record.meeting.status
-        broken = bool(problems)
-        if broken == (status is MeetingStatus.INVALID_SCHEDULE):
-            continue
-        await svc.meetings.apply(
-            record.meeting, ScheduleCheck(actor_id=actor_id, problems=problems)
-        )
-        changed += 1
-    return changed
+    return len(await appointment_changes(svc, user_ids, start, end, actor_id))

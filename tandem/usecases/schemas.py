@@ -22,7 +22,6 @@ from tandem.domain.meetings import (
     FocusRef,
     LongText,
     Meeting,
-    MeetingEvent,
     MeetingKind,
     Name,
     Reason,
@@ -31,6 +30,7 @@ from tandem.domain.meetings import (
 from tandem.domain.times import TimeZoneName, local
 from tandem.domain.users import User, WorkingHours
 from tandem.store.series import SeriesRecord
+from tandem.usecases.timeline import TimelineEntry
 
 UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
@@ -188,21 +188,14 @@ def clash_out(clash: Clash) -> dict[str, Any]:
     }
 
 
-# Guest addresses are hidden from previews and ops (M5, A4), in the history as in the view.
-_PRIVATE_DETAILS = {"email", "replaces"}
-
-
-def event_out(event: MeetingEvent, names: dict[str, str], view: View) -> dict[str, Any]:
-    details = event.details
-    if view is not View.FULL:
-        details = {k: v for k, v in details.items() if k not in _PRIVATE_DETAILS}
+def event_out(entry: TimelineEntry) -> dict[str, Any]:
     return {
-        "at": event.at.isoformat(),
-        "action": event.action,
-        "actor_id": event.actor_id,
-        "actor_name": names.get(event.actor_id or "", "Tandem" if event.actor_id is None else None),
-        "reason": event.reason,
-        "details": details,
+        "at": entry.at.isoformat(),
+        "action": entry.action,
+        "actor_id": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "reason": entry.reason,
+        "details": entry.details,
     }
 
 

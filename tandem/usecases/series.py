@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, StringConstraints
 from sqlalchemy.orm import Session
 
 from tandem.domain import lifecycle
-from tandem.domain.access import View, may_facilitate, require
+from tandem.domain.access import View, may_facilitate, refuse_scheduling_for, require
 from tandem.domain.errors import Conflict, DomainError, invalid, not_found
 from tandem.domain.meetings import LongText, MeetingKind, Name, Text
 from tandem.domain.permissions import Permission
@@ -117,6 +117,7 @@ async def create_series(
         raise invalid("participant_id", "a 1:1 needs two different people")
     if reason := may_facilitate(people[facilitator_id], MeetingKind.ONE_TO_ONE, []):
         raise invalid("facilitator_id", reason)
+    refuse_scheduling_for(user, people[facilitator_id])
     lifecycle.check_timing(MeetingKind.ONE_TO_ONE, body.starts_at, body.duration_minutes, now())
     rule_for(body.recurrence, body.starts_at, body.timezone)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -15,9 +16,11 @@ def backend(request: pytest.FixtureRequest) -> Stack:
     return request.getfixturevalue("stack" if request.param == "sqlite" else "pg_stack")
 
 
-async def test_w5_twenty_concurrent_creates_one_wins_the_rest_name_the_winner(
+async def test_w5_a3_twenty_concurrent_creates_one_wins_the_rest_are_told_only_what_they_see(
     backend: Stack,
 ) -> None:
+    """The losers learn who is busy and when; the winning meeting's id and name only if they
+    may see it (a coaching appointment of their division's agent, A5), never otherwise (A3)."""
     agent = await backend.person("agent", divisions=["d1"])
     supervisors = [await backend.person("supervisor", divisions=["d1"]) for _ in range(20)]
     base = datetime.fromisoformat(at(days=5, hours=3))
@@ -39,12 +42,20 @@ async def test_w5_twenty_concurrent_creates_one_wins_the_rest_name_the_winner(
     assert codes == [201] + [409] * 19, [
         r.text for r in responses if r.status_code not in (201, 409)
     ]
-    winner = next(r for r in responses if r.status_code == 201).json()["id"]
+    won = next(r for r in responses if r.status_code == 201).json()
+    winner = won["id"]
     for refused in (r for r in responses if r.status_code == 409):
         error = refused.json()["error"]
         assert error["type"] == "Conflict"
-        assert winner in error["message"]
-        assert {c["meeting_id"] for c in error["details"]["conflicts"]} == {winner}
+        assert error["message"].startswith(f"{agent.name} is busy from ")
+        [conflict] = error["details"]["conflicts"]
+        assert conflict["user_id"] == agent.id
+        if won["kind"] == "coaching":
+            assert winner in error["message"] and won["name"] in error["message"]
+            assert conflict["meeting_id"] == winner
+        else:
+            assert winner not in refused.text and won["name"] not in refused.text
+            assert "meeting_id" not in conflict
 
     listed = (await backend.http.get("/v1/meetings?role=participant", headers=agent.auth)).json()[
         "items"
@@ -71,3 +82,41 @@ async def test_w5_reschedule_goes_through_the_same_guard(backend: Stack) -> None
         headers=sup.auth,
     )
     assert ok.status_code == 200, ok.text
+
+
+async def test_a3_a_clash_with_a_meeting_the_caller_cannot_see_names_neither_it_nor_its_id(
+    backend: Stack,
+) -> None:
+    agent = await backend.person("agent", tz="America/New_York")
+    mine, theirs = await backend.person("supervisor"), await backend.person("supervisor")
+    starts = at(days=8, hours=2)
+    hidden = await backend.one_to_one(theirs, agent, name="Confidential review", starts_at=starts)
+    clash = await backend.create_meeting(
+        mine,
+        kind="one_to_one",
+        name="Mine",
+        participant_ids=[agent.id],
+        starts_at=starts,
+        duration_minutes=30,
+    )
+    assert clash.status_code == 409, clash.text
+    assert hidden["id"] not in clash.text and "Confidential review" not in clash.text
+    error = clash.json()["error"]
+    local = datetime.fromisoformat(starts).astimezone(ZoneInfo(mine.timezone))
+    assert error["message"] == (
+        f"{agent.name} is busy from {local:%a %d %b %Y, %H:%M} to "
+        f"{local + timedelta(minutes=30):%H:%M} ({mine.timezone})"
+    )
+
+    # The owner of the hidden meeting, clashing with it, is told which meeting it is.
+    again = await backend.create_meeting(
+        theirs,
+        kind="one_to_one",
+        name="Double",
+        participant_ids=[agent.id],
+        starts_at=starts,
+        duration_minutes=30,
+    )
+    assert again.status_code == 409
+    assert "Confidential review" in again.json()["error"]["message"]
+    assert again.json()["error"]["details"]["conflicts"][0]["meeting_id"] == hidden["id"]

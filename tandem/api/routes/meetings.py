@@ -12,7 +12,7 @@ from tandem.api.auth import CurrentUser
 from tandem.api.replies import as_response
 from tandem.api.services import IdempotencyKey, Svc
 from tandem.usecases import meetings as uc
-from tandem.usecases.schemas import MeetingCreate, MeetingPatch, meeting_out
+from tandem.usecases.schemas import MeetingCreate, MeetingPatch, event_out, meeting_out
 
 router = APIRouter(prefix="/v1/meetings", tags=["meetings"])
 
@@ -67,7 +67,8 @@ async def edit_meeting(
 
 @router.get("/{meeting_id}/history")
 async def meeting_history(meeting_id: str, user: CurrentUser, svc: Svc) -> dict:
-    return await uc.meeting_history(svc, user, meeting_id)
+    entries = await uc.meeting_history(svc, user, meeting_id)
+    return {"meeting_id": meeting_id, "items": [event_out(e) for e in entries]}
 
 
 @router.post("/{meeting_id}/archive")

@@ -7,12 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from tandem.api.auth import CurrentUser
-from tandem.domain.errors import invalid, not_found
-from tandem.usecases.meeting_access import now
-from tandem.usecases.schemas import iso
 from tandem.api.services import Svc
-from tandem.store import outbox
 from tandem.store.schema import NotificationRow
+from tandem.usecases import notifications
+from tandem.usecases.schemas import iso
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
@@ -38,24 +36,13 @@ async def my_notifications(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict:
-    try:
-        rows = await svc.db.read(
-            lambda session: outbox.for_user(
-                session, user.id, unread_only=unread, before=cursor, limit=limit + 1
-            )
-        )
-    except ValueError:
-        raise invalid("cursor", "malformed cursor") from None
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"items": [_out(r) for r in rows], "next_cursor": rows[-1].id if more else None}
+    page = await notifications.list_notifications(
+        svc, user, unread_only=unread, cursor=cursor, limit=limit
+    )
+    return {"items": [_out(r) for r in page.items], "next_cursor": page.next_cursor}
 
 
 @router.post("/{notification_id}/read")
 async def mark_read(notification_id: str, user: CurrentUser, svc: Svc) -> dict:
-    marked = await svc.db.write(
-        lambda session: outbox.mark_read(session, user.id, notification_id, now())
-    )
-    if not marked:
-        raise not_found("notification")
+    await notifications.mark_read(svc, user, notification_id)
     return {"id": notification_id, "read": True}

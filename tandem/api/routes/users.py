@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from tandem.api.auth import CurrentUser
+from tandem.api.services import Svc
 from tandem.domain.access import require
 from tandem.domain.errors import invalid
+from tandem.domain.permissions import Permission
+from tandem.store import users
+from tandem.usecases import users as user_cases
 from tandem.usecases.meeting_access import now
 from tandem.usecases.schemas import RoleBody, SettingsPatch, UserCreate, user_out
-from tandem.api.services import Svc
-from tandem.domain.permissions import Permission
-from tandem.domain.users import Preferences
-from tandem.store import users
 
 router = APIRouter(prefix="/v1", tags=["users"])
 
@@ -26,12 +26,8 @@ async def me(user: CurrentUser) -> dict:
 
 @router.patch("/users/me/settings")
 async def update_settings(body: SettingsPatch, user: CurrentUser, svc: Svc) -> dict:
-    changes = body.model_dump(exclude_none=True)
-    if not changes:
-        raise invalid("body", "nothing to change")
-    preferences = Preferences.model_validate({**user.preferences.model_dump(), **changes})
-    await svc.db.write(lambda session: users.set_preferences(session, user.id, preferences))
-    return {"settings": preferences.model_dump()}
+    updated = await user_cases.update_settings(svc, user, body)
+    return {"settings": updated.preferences.model_dump(), "timezone": updated.timezone}
 
 
 @router.post("/users", status_code=201)

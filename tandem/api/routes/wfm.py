@@ -1,4 +1,5 @@
-"""WFM imports and views (SPEC W1): schedules as JSON or CSV, staffing as JSON.
+"""WFM imports and views over HTTP (SPEC W1): schedules as JSON or CSV, staffing as JSON; the
+imports (and W7's re-check of booked coaching) live in tandem.usecases.wfm.
 
 Who: imports need ``wfm.schedule.import`` (quality managers, admins), views ``wfm.schedule.view``
 (supervisors and up); the permission is checked before the body is read, so a caller without it
@@ -24,22 +25,19 @@ from tandem.api.auth import CurrentUser
 from tandem.api.errors import ApiError
 from tandem.api.services import Svc
 from tandem.domain.access import require
-from tandem.domain.errors import DomainError, invalid, not_found
+from tandem.domain.errors import invalid, not_found
 from tandem.domain.permissions import Permission
 from tandem.domain.times import zone
-from tandem.domain.users import User
 from tandem.domain.wfm import (
     MAX_CSV_BYTES,
     BusinessUnit,
     ScheduleImport,
     StaffingImport,
-    parse_schedule_csv,
 )
 from tandem.store import wfm
 from tandem.store.wfm import StoredShift, WfmActivity
-from tandem.usecases.context import Services
-from tandem.usecases.meeting_access import now
-from tandem.usecases.schedule_changes import revalidate
+from tandem.usecases import wfm as uc
+from tandem.usecases.wfm import check_import
 
 router = APIRouter(prefix="/v1/wfm", tags=["wfm"])
 
@@ -70,23 +68,12 @@ def _json_schema(model: type[Any]) -> dict[str, Any]:
     }
 
 
-async def _after_import(svc: Services, imported: wfm.ScheduleImported, user: User) -> dict:
-    """W7: coaching booked on a schedule that changed is checked against it again."""
-    flagged = await revalidate(
-        svc, list(imported.changed_agent_ids), imported.starts_at, imported.ends_at, user.id
-    )
-    return {**imported.summary(), "coaching_appointments_changed": flagged}
-
-
 @router.put("/schedules", openapi_extra=_json_schema(ScheduleImport))
 async def put_schedules(request: Request, user: CurrentUser, svc: Svc) -> dict:
     """Replace a business unit's week(s) of shifts and activities (see tandem.domain.wfm)."""
-    require(user, Permission.WFM_IMPORT)
+    check_import(user)
     body: ScheduleImport = _parse(ScheduleImport, await _body(request, MAX_JSON_BYTES))
-    imported = await svc.db.write(
-        lambda session: wfm.replace_schedule(session, body, now(), imported_by=user.id)
-    )
-    return await _after_import(svc, imported, user)
+    return (await uc.import_schedule(svc, user, body)).summary()
 
 
 @router.post(
@@ -111,7 +98,7 @@ async def import_schedules_csv(request: Request, user: CurrentUser, svc: Svc) ->
     """The same as PUT /v1/wfm/schedules from a CSV file: sent as the body (text/csv) or as the
     form field ``file`` (multipart/form-data). Columns: see tandem.domain.wfm.parse_schedule_csv.
     """
-    require(user, Permission.WFM_IMPORT)
+    check_import(user)
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         form = await request.form()
         upload = form.get("file")
@@ -120,26 +107,16 @@ async def import_schedules_csv(request: Request, user: CurrentUser, svc: Svc) ->
         raw = await upload.read(MAX_CSV_BYTES + 1)
     else:
         raw = await _body(request, MAX_CSV_BYTES)
-    parsed = parse_schedule_csv(raw)
-
-    def replace(session: Any) -> wfm.ScheduleImported:
-        try:
-            return wfm.replace_schedule(session, parsed.body, now(), imported_by=user.id)
-        except DomainError as error:
-            raise parsed.locate(error) from None
-
-    imported = await svc.db.write(replace)
-    return await _after_import(svc, imported, user)
+    return (await uc.import_schedule_csv(svc, user, raw)).summary()
 
 
 @router.put("/staffing", openapi_extra=_json_schema(StaffingImport))
 async def put_staffing(request: Request, user: CurrentUser, svc: Svc) -> dict:
     """Replace a business unit's staffing (forecast and scheduled headcount per 15 minutes) from
     the first interval given to the end of the last one."""
-    require(user, Permission.WFM_IMPORT)
+    check_import(user)
     body: StaffingImport = _parse(StaffingImport, await _body(request, MAX_JSON_BYTES))
-    imported = await svc.db.write(lambda session: wfm.replace_staffing(session, body, now()))
-    return imported.summary()
+    return (await uc.import_staffing(svc, user, body)).summary()
 
 
 Unit = Annotated[BusinessUnit, Query()]
