@@ -223,6 +223,21 @@ class Stack:
         assert response.status_code == 201, response.text
         return response.json()
 
+    async def series(self, facilitator: Person, participant: Person, **overrides: Any) -> dict:
+        """A weekly 1:1 series from tomorrow, created over the API (S1)."""
+        body = {
+            "participant_id": participant.id,
+            "name": "Weekly 1:1",
+            "starts_at": at(days=1, hours=2),
+            "duration_minutes": 30,
+            "timezone": "Europe/London",
+            "recurrence": "weekly",
+            **overrides,
+        }
+        response = await self.http.post("/v1/series", json=body, headers=facilitator.auth)
+        assert response.status_code == 201, response.text
+        return response.json()
+
 
 async def serve_api(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

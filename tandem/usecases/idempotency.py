@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn
+
+from pydantic import BaseModel
 
 from tandem.domain.errors import DomainError, ErrorType, Invalid
 from tandem.domain.users import User
@@ -99,6 +102,22 @@ async def claim(
     if record.status_code is not None and record.response is not None:
         replay = Reply(record.status_code, record.response, replayed=True)
     return Claim(key, record.resource_id, replay)
+
+
+async def claim_create(
+    svc: Services, user: User, key: str | None, *, operation: str, body: BaseModel
+) -> Claim:
+    """A create's claim: the key (if any) is bound to this body and to the new resource's id,
+    so a retry reaches the same resource."""
+    return await claim(
+        svc,
+        user,
+        key,
+        operation=operation,
+        target=None,
+        payload=body.model_dump(mode="json"),
+        new_resource_id=str(uuid.uuid4()),
+    )
 
 
 async def remember(

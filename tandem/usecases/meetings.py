@@ -106,14 +106,8 @@ async def create_meeting(
             duration=body.minutes,
         )
 
-    claim = await idempotency.claim(
-        svc,
-        user,
-        idempotency_key,
-        operation="create",
-        target=None,
-        payload=body.model_dump(mode="json"),
-        new_resource_id=str(uuid.uuid4()),
+    claim = await idempotency.claim_create(
+        svc, user, idempotency_key, operation="create", body=body
     )
     if claim.replay is not None:
         return claim.replay

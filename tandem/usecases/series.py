@@ -3,7 +3,6 @@ instance, archive, and the planned occurrences in any range."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -121,14 +120,8 @@ async def create_series(
     lifecycle.check_timing(MeetingKind.ONE_TO_ONE, body.starts_at, body.duration_minutes, now())
     rule_for(body.recurrence, body.starts_at, body.timezone)
 
-    claim = await idempotency.claim(
-        svc,
-        user,
-        idempotency_key,
-        operation="create_series",
-        target=None,
-        payload=body.model_dump(mode="json"),
-        new_resource_id=str(uuid.uuid4()),
+    claim = await idempotency.claim_create(
+        svc, user, idempotency_key, operation="create_series", body=body
     )
     if claim.replay is not None:
         return claim.replay

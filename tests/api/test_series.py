@@ -10,18 +10,7 @@ from tests.support import Person, Stack, at, eventually
 
 
 async def create_series(stack: Stack, sup: Person, agent: Person, **overrides) -> dict:
-    body = {
-        "participant_id": agent.id,
-        "name": "Weekly 1:1",
-        "starts_at": at(days=1, hours=2),
-        "duration_minutes": 30,
-        "timezone": "Europe/London",
-        "recurrence": "weekly",
-        **overrides,
-    }
-    response = await stack.http.post("/v1/series", json=body, headers=sup.auth)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return await stack.series(sup, agent, **overrides)
 
 
 async def occurrence_meetings(stack: Stack, person: Person, series_id: str) -> list[dict]:

@@ -95,25 +95,13 @@ async def test_lists_series_and_ops_pages_have_no_serious_axe_violations(
     agent = await stack.person("agent")
     ops = await stack.person("ops")
     meeting = await stack.one_to_one(coach, agent, name="Checked by axe")
-    series = await stack.http.post(
-        "/v1/series",
-        headers=coach.auth,
-        json={
-            "participant_id": agent.id,
-            "name": "Axe series",
-            "starts_at": at(days=3),
-            "duration_minutes": 15,
-            "timezone": "Europe/London",
-            "recurrence": "weekly",
-        },
-    )
-    assert series.status_code == 201, series.text
+    series = await stack.series(coach, agent, name="Axe series", starts_at=at(days=3))
     pages = {
         coach: [
             "/meetings",
             "/meetings?tab=participant",
             "/series",
-            f"/series/{series.json()['id']}",
+            f"/series/{series['id']}",
         ],
         ops: ["/ops?q=axe", f"/ops/meetings/{meeting['id']}"],
     }

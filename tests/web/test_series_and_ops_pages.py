@@ -62,20 +62,7 @@ async def test_s3_editing_from_the_next_occurrence_moves_the_later_ones(
 ) -> None:
     manager = await stack.person("supervisor")
     report = await stack.person("agent")
-    created = await stack.http.post(
-        "/v1/series",
-        headers=manager.auth,
-        json={
-            "participant_id": report.id,
-            "name": "Weekly catch-up",
-            "starts_at": at(days=1),
-            "duration_minutes": 30,
-            "timezone": "Europe/London",
-            "recurrence": "weekly",
-        },
-    )
-    assert created.status_code == 201, created.text
-    series_id = created.json()["id"]
+    series_id = (await stack.series(manager, report, name="Weekly catch-up"))["id"]
     page = await open_page(manager)
     await page.goto(f"/series/{series_id}")
     form = page.locator(f"form[action='/series/{series_id}/edit']")
@@ -93,20 +80,9 @@ async def test_s_a_series_of_someone_else_is_the_not_found_page(
     manager = await stack.person("supervisor")
     report = await stack.person("agent")
     outsider = await stack.person("supervisor")
-    created = await stack.http.post(
-        "/v1/series",
-        headers=manager.auth,
-        json={
-            "participant_id": report.id,
-            "name": "Private pair",
-            "starts_at": at(days=1),
-            "duration_minutes": 30,
-            "timezone": "Europe/London",
-            "recurrence": "weekly",
-        },
-    )
+    created = await stack.series(manager, report, name="Private pair")
     page = await open_page(outsider)
-    hidden = await page.goto(f"/series/{created.json()['id']}")
+    hidden = await page.goto(f"/series/{created['id']}")
     missing_page = await open_page(outsider)
     missing = await missing_page.goto("/series/no-such-series")
     assert hidden is not None and missing is not None
@@ -163,18 +139,7 @@ async def test_o1_people_without_ops_history_view_cannot_open_ops(
 async def test_series_page_at_phone_width(stack: Stack, open_page: OpenPage) -> None:
     manager = await stack.person("supervisor")
     report = await stack.person("agent")
-    await stack.http.post(
-        "/v1/series",
-        headers=manager.auth,
-        json={
-            "participant_id": report.id,
-            "name": "Phone-sized series",
-            "starts_at": at(days=1),
-            "duration_minutes": 30,
-            "timezone": "Europe/London",
-            "recurrence": "monthly",
-        },
-    )
+    await stack.series(manager, report, name="Phone-sized series", recurrence="monthly")
     page = await open_page(manager, viewport=PHONE)
     await page.goto("/series")
     await page.get_by_role("link", name="View Phone-sized series").click()
