@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -76,9 +77,12 @@ class FileTransport:
         self.folder = folder
 
     async def send(self, message: EmailMessage) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        # Messages carry sign-in and guest links: this user's to read only (0700 and 0600).
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         name = message["Message-ID"].strip("<>").split("@")[0]
-        (self.folder / f"{name}.eml").write_bytes(bytes(message))
+        fd = os.open(self.folder / f"{name}.eml", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(bytes(message))
 
 
 class MailDispatcher:

@@ -122,7 +122,11 @@ async def up(settings: Settings, ports: Ports, demo: bool) -> int:
             raise SystemExit(
                 f"port {port} for the {label} is already in use; pick another with flags"
             )
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # Everything this command and its children (Temporal, worker, API) create in the data
+    # folder is this user's only: the databases and their WAL files, logs, mail, keys. The
+    # umask covers what Tandem does not create itself (Temporal's database and log).
+    os.umask(0o077)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     settings = settings.model_copy(
         update={"temporal_address": f"127.0.0.1:{ports.temporal}", "api_port": ports.api}
     )

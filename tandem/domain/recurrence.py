@@ -15,6 +15,8 @@ Semantics, all decided here so that every caller gets the same answer:
   gap (RFC 5545 §3.3.5: 02:30 in a 02:00-03:00 gap becomes 03:30); the occurrence is flagged
   :attr:`Occurrence.gap_shifted`. In a zone that skipped a whole calendar day (Pacific/Apia,
   30 Dec 2011) a daily series' skipped occurrence therefore coincides with the next one.
+  A first start given in the series zone at such a time (02:30 on the gap day) is shifted
+  the same way as occurrence 0, and the series keeps 02:30 from then on.
 * **Fall-back overlap.** An ambiguous local time takes its first instance (``fold=0``).
   Occurrence 0 is always exactly the first start given, even if that is the second instance.
 * **The first start is occurrence 0.** RFC 5545 leaves a DTSTART that the rule would not
@@ -118,12 +120,15 @@ class Occurrence:
     ``index`` is 0-based and stable over the whole series; ``starts_at`` is aware UTC;
     ``local_start`` is the same instant in the series zone. ``gap_shifted`` is true when the
     series' wall-clock time did not exist that day and the start moved forward by the gap.
+    ``nominal`` is that wall-clock time (naive, in the series zone): what ``local_start`` would
+    have been without the gap, so that a series edited on a gap day can keep its own time.
     """
 
     index: int
     starts_at: datetime
     local_start: datetime
     gap_shifted: bool = False
+    nominal: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -427,7 +432,9 @@ class Recurrence:
             local = starts_at.astimezone(self._zone)
         except OverflowError:
             return None
-        return Occurrence(index, starts_at, local, local.replace(tzinfo=None) != nominal)
+        return Occurrence(
+            index, starts_at, local, local.replace(tzinfo=None) != nominal, nominal.replace(fold=0)
+        )
 
     def _past_until(self, occurrence: Occurrence) -> bool:
         return self._rule.until is not None and occurrence.starts_at > self._rule.until
@@ -462,7 +469,13 @@ def parse_recurrence(spec: str, first_start: datetime, tz: str) -> Recurrence:
         )
     if not isinstance(spec, str):
         raise RecurrenceError("The recurrence must be text, e.g. 'weekly'.")
-    local_first = first_start.astimezone(zone)
+    if isinstance(first_start.tzinfo, ZoneInfo) and first_start.tzinfo.key == zone.key:
+        # Given in the series zone: its wall-clock time is the series' time, even on a
+        # spring-forward day when it does not exist (occurrence 0 is then shifted by the gap
+        # and the others keep that time). Converting would re-anchor on the shifted time.
+        local_first = first_start.replace(tzinfo=zone)
+    else:
+        local_first = first_start.astimezone(zone)
     first = local_first.replace(tzinfo=None, fold=0)
     text = spec.strip()
     preset = text.lower()

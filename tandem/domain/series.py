@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, NaiveDatetime, model_validator
 
 from tandem.domain.errors import Invalid
 from tandem.domain.meetings import LongText, Name, Reason, Text
+from tandem.domain.recurrence import Occurrence as Found
 from tandem.domain.recurrence import Recurrence, RecurrenceError, parse_recurrence
-from tandem.domain.times import TimeZoneName, UtcDatetime, local
+from tandem.domain.times import TimeZoneName, UtcDatetime, as_utc, local
 from tandem.domain.times import zone as tz
 
 # Every occurrence in the next four weeks is a meeting already, and at least the next one (S3).
@@ -39,14 +40,26 @@ class SeriesStatus(StrEnum):
 
 
 @lru_cache(maxsize=4096)
-def _rule(recurrence: str, starts_at: datetime, timezone: str) -> Recurrence:
+def _rule(
+    recurrence: str, starts_at: datetime, timezone: str, wall_start: datetime | None
+) -> Recurrence:
+    # ``wall_start`` is its own key: an aware datetime hashes and compares as its instant, and
+    # a gap-day 02:30 is the same instant as 03:30, which would be a different series.
+    if wall_start is not None:
+        starts_at = wall_start.replace(tzinfo=tz(timezone))
     return parse_recurrence(recurrence, starts_at, timezone)
 
 
-def rule_for(recurrence: str, starts_at: datetime, timezone: str) -> Recurrence:
-    """The parsed rule, or Invalid naming the field a person has to change."""
+def rule_for(
+    recurrence: str, starts_at: datetime, timezone: str, wall_start: datetime | None = None
+) -> Recurrence:
+    """The parsed rule, or Invalid naming the field a person has to change.
+
+    ``wall_start`` is the local wall-clock time of the first start when that did not exist
+    (a spring-forward gap), ``starts_at`` then being the shifted instant.
+    """
     try:
-        return _rule(recurrence, starts_at, timezone)
+        return _rule(recurrence, starts_at, timezone, wall_start)
     except RecurrenceError as error:
         raise Invalid(f"recurrence: {error}", field="recurrence") from None
 
@@ -59,9 +72,30 @@ class Segment(BaseModel):
     duration_minutes: int
     timezone: TimeZoneName
     recurrence: str
+    # Set only when the segment starts on a spring-forward day at a wall-clock time that does
+    # not exist then (02:30 in a 02:00-03:00 gap): ``starts_at`` is the shifted instant (03:30)
+    # and this is the series' own time (02:30, naive, in ``timezone``), which the rule repeats
+    # (S1). An instant alone cannot say 02:30 that day.
+    wall_start: NaiveDatetime | None = None
+
+    @model_validator(mode="after")
+    def _wall_start_matches(self) -> Segment:
+        if self.wall_start is not None:
+            at = self.wall_start.replace(tzinfo=tz(self.timezone))
+            if as_utc(at) != self.starts_at or _exists(at):
+                raise ValueError(
+                    "wall_start must be a local time that does not exist on the day of "
+                    "starts_at, and starts_at that time shifted forward by the gap"
+                )
+        return self
 
     def rule(self) -> Recurrence:
-        return rule_for(self.recurrence, self.starts_at, self.timezone)
+        return rule_for(self.recurrence, self.starts_at, self.timezone, self.wall_start)
+
+
+def _exists(at: datetime) -> bool:
+    """Whether a local time in a zone happens: one in a spring-forward gap does not."""
+    return at.astimezone(UTC).astimezone(at.tzinfo).replace(tzinfo=None) == at.replace(tzinfo=None)
 
 
 class Occurrence(BaseModel):
@@ -143,8 +177,7 @@ class Series(BaseModel):
             ahead = [upcoming]
         return ahead
 
-    def occurrence(self, index: int) -> Occurrence | None:
-        """Occurrence ``index`` under the current plan (None if the plan has no such one)."""
+    def _find(self, index: int) -> tuple[Segment, Found] | None:
         for position, segment in enumerate(self.segments):
             following = self.segments[position + 1] if position + 1 < len(self.segments) else None
             if index < segment.first_index or (following and index >= following.first_index):
@@ -152,14 +185,32 @@ class Series(BaseModel):
             found = segment.rule().nth(index - segment.first_index)
             if found is None or (self.ended_at is not None and found.starts_at >= self.ended_at):
                 return None
-            return Occurrence(
-                index=index,
-                meeting_id=occurrence_id(self.id, index),
-                starts_at=found.starts_at,
-                duration_minutes=segment.duration_minutes,
-                timezone=segment.timezone,
-            )
+            return segment, found
         return None
+
+    def occurrence(self, index: int) -> Occurrence | None:
+        """Occurrence ``index`` under the current plan (None if the plan has no such one)."""
+        if (located := self._find(index)) is None:
+            return None
+        segment, found = located
+        return Occurrence(
+            index=index,
+            meeting_id=occurrence_id(self.id, index),
+            starts_at=found.starts_at,
+            duration_minutes=segment.duration_minutes,
+            timezone=segment.timezone,
+        )
+
+    def wall_time(self, index: int) -> datetime | None:
+        """The series' local wall-clock time for occurrence ``index`` (naive, in its zone):
+        where it starts, or, on a spring-forward day that pushed it on, where it would have."""
+        if (located := self._find(index)) is None:
+            return None
+        found = located[1]
+        if found.gap_shifted and found.nominal is not None:
+            return found.nominal
+        # Not ``nominal``: the start's own fold keeps a first start at the second 01:30.
+        return found.local_start.replace(tzinfo=None)
 
     def index_of(self, meeting_id: str, horizon: datetime) -> int | None:
         """The occurrence a meeting id stands for, looking up to ``horizon``."""
@@ -189,7 +240,9 @@ class SeriesChanges(BaseModel):
         )
 
 
-def edited(series: Series, changes: SeriesChanges, now: datetime) -> Series:
+def edited(
+    series: Series, changes: SeriesChanges, now: datetime, *, own_wall_time: bool = True
+) -> Series:
     """The series with ``changes`` applied from its next occurrence on (S3)."""
     details = changes.model_dump(include={"name", "description", "location"}, exclude_none=True)
     if not changes.replans:
@@ -199,11 +252,21 @@ def edited(series: Series, changes: SeriesChanges, now: datetime) -> Series:
         raise Invalid("the series has no occurrence left to change", field="recurrence")
     current = series.current
     zone = changes.timezone or current.timezone
+    wall_start = None
     if changes.starts_at is not None:
         anchor = changes.starts_at
-    else:
-        # Keep the wall-clock time of the next occurrence, read in the (possibly new) zone.
+    elif not own_wall_time:
+        # How edits anchored before ``own_wall_time``: replayed histories must do the same.
         anchor = local(upcoming.starts_at, current.timezone).replace(tzinfo=tz(zone))
+    else:
+        # Keep the series' wall-clock time of the next occurrence, read in the (possibly new)
+        # zone: its own time, not the one a spring-forward gap pushed it to that day, or the
+        # series would move to the shifted time for good (S1).
+        wall = series.wall_time(upcoming.index)
+        assert wall is not None  # ``upcoming`` is an occurrence of this plan
+        anchor = wall.replace(tzinfo=tz(zone))
+        if not _exists(anchor):
+            wall_start = wall.replace(fold=0)
     if anchor <= now:
         raise Invalid("the new first occurrence must be in the future", field="starts_at")
     segment = Segment(
@@ -212,6 +275,7 @@ def edited(series: Series, changes: SeriesChanges, now: datetime) -> Series:
         duration_minutes=changes.duration_minutes or current.duration_minutes,
         timezone=zone,
         recurrence=changes.recurrence or current.recurrence,
+        wall_start=wall_start,
     )
     segment.rule()  # refuse a rule that does not fit the new anchor now, not later
     kept = [s for s in series.segments if s.first_index < upcoming.index]

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import lru_cache
+from importlib.metadata import version
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tzdata
 from pydantic import AfterValidator, AwareDatetime
+
+
+def zone_data_version() -> dict[str, str]:
+    """The tz database every zone is read from (see tandem/__init__.py): the IANA release, and
+    the ``tzdata`` package that ships it, which is what pyproject.toml pins."""
+    return {"iana": tzdata.IANA_VERSION, "package": version("tzdata")}
 
 
 @lru_cache(maxsize=512)

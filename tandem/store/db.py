@@ -13,9 +13,11 @@ default deferred ``BEGIN`` so they never queue behind writers (WAL mode).
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
@@ -36,9 +38,27 @@ def sync_url(url: str | URL) -> URL:
     return parsed.set(drivername=_DRIVERS[backend])
 
 
+def _create_private_sqlite_file(url: URL) -> None:
+    """Create a missing SQLite database file 0600 (its folder 0700), before SQLite does so with
+    the process umask (usually 0644): it holds every meeting and private note. SQLite gives its
+    -wal and -shm files the database file's mode, so they are private too."""
+    name = url.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # empty = new DB
+
+
 def connect_args(url: str | URL, schema: str | None) -> dict[str, Any]:
-    backend = make_url(url).get_backend_name()
+    """Driver arguments for an engine on ``url``. For SQLite this also creates the database file
+    privately if it is missing: every engine (migrations' too) is built with these arguments,
+    and the first connection would otherwise create it readable by everyone."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
     if backend == "sqlite":
+        _create_private_sqlite_file(parsed)
         return {"timeout": 30, "check_same_thread": False}
     if schema:
         return {"options": f"-csearch_path={schema},public"}

@@ -54,6 +54,9 @@ SERIES_ENDED = "the 1:1 series has ended"
 # Create and edit answer once the occurrences they make due are booked, so the caller reads its
 # own write; histories from before this ran those bookings in the main loop just after.
 MATERIALISE_BEFORE_ANSWER = "materialise-before-answer"
+# An edit while the next occurrence is gap-shifted keeps the series' own wall time (S1);
+# histories from before re-anchored on the shifted time, and replay must do that again.
+OWN_WALL_TIME = "edit-keeps-own-wall-time"
 
 
 def workflow_id(series_id: str) -> str:
@@ -235,7 +238,8 @@ class SeriesWorkflow:
             now = workflow.now()
             with business_rules():
                 self._check_active()
-                new = self._bump(edited(self.series, request.changes, now))
+                own = workflow.patched(OWN_WALL_TIME)
+                new = self._bump(edited(self.series, request.changes, now, own_wall_time=own))
             for index in sorted(self.materialised):
                 before, after = self.series.occurrence(index), new.occurrence(index)
                 if before is None or before.starts_at <= now:

@@ -108,3 +108,47 @@ async def accessibility_problems(page: Page) -> list[str]:
     if await page.evaluate("document.documentElement.scrollWidth") > width:
         problems.append(f"the page scrolls sideways at {width} px")
     return problems
+
+
+async def unreachable_by_keyboard(page: Page) -> list[str]:
+    """The visible controls that Tab never reaches, each as ``tag "text"``. A radio group is
+    one Tab stop (arrows move inside it), so only its first or checked radio counts."""
+    count = await page.evaluate(
+        """() => {
+            const seenGroups = new Set();
+            const controls = [...document.querySelectorAll(
+                'a[href], button, input, select, textarea, summary, [tabindex]')]
+              .filter(el => el.checkVisibility() && !el.disabled
+                            && el.getAttribute('tabindex') !== '-1' && el.type !== 'hidden')
+              .filter(el => {
+                  if (el.type !== 'radio') return true;
+                  const group = el.form ? el.form.elements[el.name] : null;
+                  const key = (el.form ? [...document.forms].indexOf(el.form) : -1) + el.name;
+                  if (seenGroups.has(key)) return false;
+                  seenGroups.add(key);
+                  const checked = group && [...group].find(r => r.checked);
+                  if (checked && checked !== el) { checked.dataset.kb = 'pending'; return false; }
+                  return true;
+              });
+            controls.forEach((el, i) => { el.dataset.kb = String(i); });
+            document.querySelectorAll('[data-kb="pending"]').forEach((el, i) => {
+                el.dataset.kb = String(controls.length + i); });
+            return document.querySelectorAll('[data-kb]').length;
+        }"""
+    )
+    await page.locator("body").focus()
+    reached: set[str] = set()
+    # Date and time inputs take one Tab per part (day, month, hour, ...): allow for them.
+    for _ in range(count * 6):
+        await page.keyboard.press("Tab")
+        mark = await page.evaluate("() => document.activeElement.dataset.kb || null")
+        if mark is not None:
+            reached.add(mark)
+        if len(reached) == count:
+            break
+    return await page.evaluate(
+        """(reached) => [...document.querySelectorAll('[data-kb]')]
+            .filter(el => !reached.includes(el.dataset.kb))
+            .map(el => el.tagName.toLowerCase() + ' "' + (el.innerText || el.name).trim() + '"')""",
+        sorted(reached),
+    )

@@ -8,7 +8,14 @@ import pytest
 from playwright.async_api import ViewportSize, expect
 
 from tests.support import Person, Stack, at, eventually
-from tests.web.conftest import DESKTOP, PHONE, OpenPage, accessibility_problems, screenshot
+from tests.web.conftest import (
+    DESKTOP,
+    PHONE,
+    OpenPage,
+    accessibility_problems,
+    screenshot,
+    unreachable_by_keyboard,
+)
 
 PAGES = {"sign-in": "/sign-in", "notifications": "/notifications", "settings": "/settings"}
 
@@ -111,3 +118,28 @@ async def test_lists_series_and_ops_pages_have_no_serious_axe_violations(
             await page.goto(path)
             await expect(page.locator("h1")).to_be_visible()
             assert await accessibility_problems(page) == [], path
+
+
+async def test_every_control_of_the_main_pages_is_reached_by_tab(
+    stack: Stack, open_page: OpenPage
+) -> None:
+    coach = await stack.person("supervisor")
+    agent = await stack.person("agent")
+    meeting = await stack.one_to_one(coach, agent, name="Keyboard only")
+    await stack.http.post(
+        f"/v1/meetings/{meeting['id']}/agenda", json={"text": "A topic"}, headers=coach.auth
+    )
+    series = await stack.series(coach, agent, name="Keyboard series", starts_at=at(days=3))
+    page = await open_page(coach)
+    for path in (
+        "/meetings",
+        f"/meetings/{meeting['id']}",
+        "/series",
+        f"/series/{series['id']}",
+        "/coaching",
+        "/notifications",
+        "/settings",
+    ):
+        await page.goto(path)
+        missed = await unreachable_by_keyboard(page)
+        assert missed == [], f"{path}: {missed}"

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from tandem.api.services import services
+from tandem.domain.times import zone_data_version
 from tandem.usecases.context import Services
 
 router = APIRouter(tags=["health"])
@@ -33,6 +34,10 @@ async def ready(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
     except Exception as error:
         checks["temporal"] = f"error: {error}"
     ok = all(v == "ok" for v in checks.values())
-    return JSONResponse(
-        {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
-    )
+    # The zone data decides every occurrence's instant (S1), so say which release this is.
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "checks": checks,
+        "tzdata": zone_data_version(),
+    }
+    return JSONResponse(body, 200 if ok else 503)
