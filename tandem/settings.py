@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     # How long a web sign-in lasts before the person signs in again.
     web_session_days: int = 14
+    # The largest request body outside uploads (413 past it; uploads: tandem.api.limits).
+    max_json_body_bytes: int = 2**20
+    # An API connection that has not sent a whole request head this long after connecting or
+    # after its last response is closed: idle and slow clients cannot hoard file descriptors.
+    client_idle_timeout_seconds: float = 30.0
 
     @property
     def database(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,9 @@ from tests.support import (
 
 # The dev server suggests continue-as-new early, so tests see long-lived workflows hop runs.
 DEV_SERVER_ARGS = ["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=60"]
+# The SDK gives a server 5 s to come up; on a busy 2-core machine that is sometimes not enough,
+# and then every test of the session errors.
+SERVER_STARTUP = timedelta(seconds=60)
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +38,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_existing_path=TEMPORAL,
         search_attributes=ALL_KEYS,
         dev_server_extra_args=DEV_SERVER_ARGS,
+        dev_server_startup_timeout=SERVER_STARTUP,
     )
     async with env:
         yield env
@@ -86,7 +91,9 @@ async def pg_stack(
 async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping test server of its own: its clock is global, so never shared."""
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=TEMPORAL_TEST_SERVER
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=TEMPORAL_TEST_SERVER,
+        test_server_startup_timeout=SERVER_STARTUP,
     )
     async with env:
         await register(env.client)

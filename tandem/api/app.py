@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from tandem import web
-from tandem.api import errors
+from tandem.api import errors, openapi
+from tandem.api.limits import BodyLimit
 from tandem.api.routes import (
     attachments,
     coaching,
@@ -53,8 +54,11 @@ def create_app(
             if own_db:
                 database.dispose()
 
-    app = FastAPI(title="Tandem", version="0.1.0", lifespan=lifespan)
+    # No trailing-slash redirects: /v1/meetings/ is a 404, not a silent 307 (issue 7).
+    app = FastAPI(title="Tandem", version="0.1.0", lifespan=lifespan, redirect_slashes=False)
     errors.install(app)
+    app.add_middleware(BodyLimit, json_cap=settings.max_json_body_bytes)
+    openapi.install(app)
     for module in (
         health,
         users,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from tandem.api.methods import allowed_methods
 from tandem.domain.errors import DomainError, ErrorType
 from tandem.store import users
 from tandem.usecases.idempotency import REFUSAL_STATUS
@@ -40,16 +42,43 @@ def from_domain(error: DomainError) -> ApiError:
     return ApiError(REFUSAL_STATUS[error.type], error.type.value, error.message, error.details)
 
 
-def body(status: int, type_: str, message: str, details: dict[str, Any]) -> JSONResponse:
+def body(
+    status: int,
+    type_: str,
+    message: str,
+    details: dict[str, Any],
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     payload = error_payload(type_, message, details)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {**(headers or {}), **({"WWW-Authenticate": "Bearer"} if status == 401 else {})}
     return JSONResponse(payload, status_code=status, headers=headers)
+
+
+HTTP_TYPES = {
+    400: "BadRequest",
+    404: ErrorType.NOT_FOUND.value,
+    405: "MethodNotAllowed",
+    413: "TooLarge",
+}
+
+
+def _unreadable(request: Request, error: HTTPException) -> tuple[str, dict[str, Any]]:
+    """What a 400 from reading the body (Starlette's form parser, FastAPI's body reader) was
+    about: the body, as what content type, and the parser's own words, not just "invalid"."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip() or "no type"
+    cause = error.__cause__ or error.__context__
+    while cause is not None and (cause.__cause__ or cause.__context__) is not None:
+        cause = cause.__cause__ or cause.__context__  # the parser's error, under Starlette's
+    reason = str(error.detail)
+    if cause is not None and str(cause) and str(cause) not in reason:
+        reason = f"{reason.rstrip('.')}: {cause}"
+    return f"body: could not be read as {content_type}: {reason}", {"field": "body"}
 
 
 PUBLIC_PREFIXES = ("/health", "/ready", "/guest/", "/docs", "/redoc", "/openapi.json")
 
 
-async def _authenticated(request: Request) -> bool:
+async def authenticated(request: Request) -> bool:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return False
@@ -83,7 +112,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         # FastAPI parses the body before running the auth dependency; who you are comes first.
-        if not request.url.path.startswith(PUBLIC_PREFIXES) and not await _authenticated(request):
+        if not request.url.path.startswith(PUBLIC_PREFIXES) and not await authenticated(request):
             return body(401, "Unauthenticated", "a valid bearer token is required", {})
         problems = []
         for item in error.errors():
@@ -98,8 +127,13 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(HTTPException)
-    async def _http(_: Request, error: HTTPException) -> JSONResponse:
-        type_ = {404: ErrorType.NOT_FOUND.value, 405: "MethodNotAllowed"}.get(
-            error.status_code, "Error"
-        )
-        return body(error.status_code, type_, str(error.detail), {})
+    async def _http(request: Request, error: HTTPException) -> JSONResponse:
+        type_ = HTTP_TYPES.get(error.status_code, "Error")
+        message, details = str(error.detail), {}
+        if error.status_code == 400:
+            message, details = _unreadable(request, error)
+        # 405 carries Allow (RFC 9110): every method of the path, not just one route's.
+        headers = error.headers
+        if error.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        return body(error.status_code, type_, message, details, headers)

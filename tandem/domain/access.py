@@ -31,6 +31,21 @@ def may_coach(coach: User, agent: User) -> bool:
     return coach.can(Permission.COACHING_VIEW) and coach.shares_division(agent)
 
 
+def may_see_wfm_of(user: User, agent: User) -> bool:
+    """WFM data within A5: the schedules a user imports or reads are those of agents in their
+    divisions; admins', everyone's."""
+    return user.is_admin or user.shares_division(agent)
+
+
+def wfm_unit_in_scope(user: User, members: Iterable[User]) -> bool:
+    """A business unit's WFM data (its weeks, its staffing) is a user's to import or read when
+    any of its agents is (:func:`may_see_wfm_of`). A unit with no agents yet (staffing sent
+    before the first schedule) belongs to no division: anyone with the permission may set it up.
+    """
+    members = list(members)
+    return user.is_admin or not members or any(may_see_wfm_of(user, m) for m in members)
+
+
 def _coaches_any(user: User, meeting: Meeting, people: dict[str, User]) -> bool:
     return meeting.kind is MeetingKind.COACHING and any(
         may_coach(user, people[p]) for p in meeting.participant_ids if p in people

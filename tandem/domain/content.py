@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, StringConstraints
 
+from tandem.domain.inputs import Lines, OneLine
 from tandem.domain.meetings import Meeting, MeetingKind
 from tandem.domain.permissions import Permission
 from tandem.domain.users import User
@@ -40,10 +41,15 @@ def _http_url(value: str) -> str:
     return value
 
 
-ItemText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
-NoteBody = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
+ItemText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000), OneLine
+]
+NoteBody = Annotated[str, StringConstraints(min_length=1, max_length=50_000), Lines]
 Url = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=2_000), AfterValidator(_http_url)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2_000),
+    OneLine,
+    AfterValidator(_http_url),
 ]
 
 

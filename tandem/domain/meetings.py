@@ -34,6 +34,9 @@ PLANNED = frozenset({MeetingStatus.SCHEDULED, MeetingStatus.INVALID_SCHEDULE})
 # Nothing more can happen to the meeting itself (only archive, delete with permission).
 FINISHED = frozenset({MeetingStatus.COMPLETED, MeetingStatus.MISSED, MeetingStatus.CANCELLED})
 
+# Lengths only: these types also load meetings from workflow histories, which must keep
+# loading whatever an earlier version accepted. What new input may contain (one line, no bidi
+# controls, ...) is checked where it arrives: tandem.usecases.schemas (NameIn, ...).
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]

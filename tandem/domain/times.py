@@ -9,7 +9,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tzdata
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator, AwareDatetime, WithJsonSchema
 
 
 def zone_data_version() -> dict[str, str]:
@@ -36,7 +36,15 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-TimeZoneName = Annotated[str, AfterValidator(check_zone)]
+# Documents the names check_zone accepts (it alone decides): IANA names such as Europe/London.
+ZONE_NAME_SCHEMA = {
+    "type": "string",
+    "pattern": r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$",
+    "maxLength": 64,
+    "description": "An IANA time zone name",
+    "examples": ["Europe/London"],
+}
+TimeZoneName = Annotated[str, AfterValidator(check_zone), WithJsonSchema(ZONE_NAME_SCHEMA)]
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(as_utc)]
 
 

@@ -14,7 +14,8 @@ class WorkingHours(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    # Strict like the request models it arrives in (``true`` is not Tuesday); forms relax it.
+    weekday: int = Field(ge=0, le=6, strict=True, description="0 = Monday")
     start: time
     end: time
 

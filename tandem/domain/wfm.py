@@ -50,9 +50,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -60,6 +58,7 @@ from pydantic import (
 )
 
 from tandem.domain.errors import DomainError, Invalid
+from tandem.domain.inputs import Choice, Day, Instant
 from tandem.domain.times import TimeZoneName, zone
 
 INTERVAL = timedelta(minutes=15)
@@ -86,13 +85,6 @@ class Category(StrEnum):
 CATEGORIES = tuple(c.value for c in Category)
 
 
-def _not_a_number(value: Any) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError("give an ISO-8601 date-time with a UTC offset, not a number")
-    return value
-
-
-Instant = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
 BusinessUnit = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
 ]
@@ -101,13 +93,15 @@ Headcount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict like the API's request models (``"paid": "yes"`` is refused); times, dates and
+    # categories are read from their strings (tandem.domain.inputs).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ActivityIn(_Strict):
     starts_at: Instant
     ends_at: Instant
-    category: Category
+    category: Choice[Category]
     paid: bool = True
     interruptible: bool | None = None
     """None: true for on_queue, false for everything else."""
@@ -127,7 +121,7 @@ class AgentIn(_Strict):
 class ScheduleImport(_Strict):
     business_unit: BusinessUnit
     timezone: TimeZoneName
-    week_start: date | None = None
+    week_start: Day | None = None
     weeks: int | None = Field(default=None, ge=1, le=MAX_WEEKS)
     agents: list[AgentIn] = Field(max_length=20_000)
 
@@ -452,7 +446,9 @@ def _locate(
         return error
     line, column = locations[path]
     message = error.message.removeprefix(f"{path}: ")
-    return csv_error(type(error), line, column, columns, message, path=path)
+    # Keep what else the error says (the agent refused, the rule) next to where it is.
+    details = {k: v for k, v in error.details.items() if k != "field"}
+    return csv_error(type(error), line, column, columns, message, **details, path=path)
 
 
 def csv_error(

@@ -140,6 +140,13 @@ def get_user(session: Session, user_id: str) -> User | None:
     return (get_users(session, [user_id])).get(user_id)
 
 
+def business_unit_members(session: Session, business_unit: str) -> list[User]:
+    """Everyone in the WFM business unit, by id."""
+    ids = session.scalars(select(UserRow.id).where(UserRow.business_unit == business_unit))
+    found = get_users(session, ids)
+    return [found[i] for i in sorted(found)]
+
+
 def all_users(session: Session) -> list[User]:
     rows = (session.scalars(select(UserRow).order_by(UserRow.name, UserRow.id))).all()
     roles = role_table(session)

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Annotated
 
-from pydantic import StringConstraints, model_validator
+from pydantic import StringConstraints, TypeAdapter, ValidationError, model_validator
 from sqlalchemy.orm import Session
 
 from tandem.domain.access import View
 from tandem.domain.attachments import MAX_DOCUMENT_BYTES, AttachmentKind, document_type, may_remove
 from tandem.domain.content import Url, is_participant, may_read_content
 from tandem.domain.errors import Invalid, NotFound, invalid
+from tandem.domain.inputs import Choice, OneLine, readable_line
 from tandem.domain.users import User
 from tandem.store import attachments
 from tandem.store.schema import AttachmentRow
@@ -24,14 +26,16 @@ from tandem.usecases.context import Services
 from tandem.usecases.meeting_access import Visible, gate, load, now
 from tandem.usecases.schemas import Strict
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLine
+]
 InteractionId = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), OneLine
 ]
 
 
 class AttachmentBody(Strict):
-    kind: AttachmentKind
+    kind: Choice[AttachmentKind]
     title: Title | None = None
     url: Url | None = None
     ref: InteractionId | None = None
@@ -107,12 +111,17 @@ async def add_attachment(
     )
 
 
+_TITLE = TypeAdapter(Title)
+
+
 def _title(raw: object) -> str | None:
     if raw is None or raw == "":
         return None
-    if not isinstance(raw, str) or not 0 < len(raw.strip()) <= 200:
-        raise invalid("title", "a title is 1 to 200 characters")
-    return raw.strip()
+    try:
+        return _TITLE.validate_python(raw)
+    except ValidationError as error:
+        reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+        raise invalid("title", f"a title is one line of 1 to 200 characters; {reason}") from None
 
 
 async def upload_document(
@@ -122,6 +131,8 @@ async def upload_document(
     upload = await read()
     title = _title(upload.title)
     filename = upload.filename or "document"
+    # The file's name is whatever the sender's system allowed; as a title it must read as one.
+    title = title or readable_line(PurePath(filename.replace("\\", "/")).name) or "document"
     content_type = document_type(filename, upload.declared_type)
     if len(upload.content) > MAX_DOCUMENT_BYTES:
         raise DocumentTooLarge(
@@ -134,7 +145,7 @@ async def upload_document(
             session,
             meeting_id=meeting_id,
             kind=AttachmentKind.DOCUMENT,
-            title=title or filename,
+            title=title,
             added_by=user.id,
             now=now(),
             content=upload.content,

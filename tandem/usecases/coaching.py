@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from tandem.domain.access import may_coach, may_facilitate, require
 from tandem.domain.errors import Conflict, NotAllowed, invalid, not_found
-from tandem.domain.meetings import MeetingKind, Name
+from tandem.domain.inputs import Choice, Instant
+from tandem.domain.meetings import MeetingKind
 from tandem.domain.permissions import Permission
 from tandem.domain.plans import (
     CommitMode,
@@ -37,13 +38,17 @@ from tandem.store import plans, users
 from tandem.usecases import availability
 from tandem.usecases.context import Services
 from tandem.usecases.meeting_access import load, now
-from tandem.usecases.schemas import Strict, UserId, iso
+from tandem.usecases.schemas import NameIn, Strict, UserId, iso
 
 
 def check_coaching_duration(minutes: int) -> int:
     if minutes % 15 or not 15 <= minutes <= 60:
         raise ValueError("must be 15, 30, 45 or 60 minutes")
     return minutes
+
+
+# What check_coaching_duration allows, said in the OpenAPI document.
+COACHING_MINUTES: dict[str, Any] = {"enum": [15, 30, 45, 60]}
 
 
 def distinct_ids(ids: list[str]) -> list[str]:
@@ -55,9 +60,9 @@ def distinct_ids(ids: list[str]) -> list[str]:
 class SlotQueryBody(Strict):
     attendee_ids: list[UserId] = Field(min_length=1, max_length=20)
     facilitator_id: UserId | None = None
-    window_start: AwareDatetime
-    window_end: AwareDatetime
-    duration_minutes: int = 30
+    window_start: Instant
+    window_end: Instant
+    duration_minutes: int = Field(default=30, json_schema_extra=COACHING_MINUTES)
     exclude_meeting_id: str | None = None
     limit: int = Field(default=10, ge=1, le=100)
     include_schedules: bool = True
@@ -138,13 +143,13 @@ async def query_slots(svc: Services, user: User, body: SlotQueryBody) -> SlotRes
 class PlanBody(Strict):
     attendee_ids: list[UserId] = Field(min_length=1, max_length=500)
     facilitator_ids: list[UserId] = Field(min_length=1, max_length=50)
-    window_start: AwareDatetime
-    window_end: AwareDatetime
-    duration_minutes: int = 30
+    window_start: Instant
+    window_end: Instant
+    duration_minutes: int = Field(default=30, json_schema_extra=COACHING_MINUTES)
     transition_minutes: int = Field(default=0, ge=0, le=120)
     max_per_facilitator_per_day: int | None = Field(default=None, ge=1, le=50)
     time_limit_seconds: float = Field(default=10.0, gt=0, le=60)
-    name: Name = "Coaching session"
+    name: NameIn = "Coaching session"
 
     _duration = field_validator("duration_minutes")(check_coaching_duration)
     _distinct = field_validator("attendee_ids", "facilitator_ids")(distinct_ids)
@@ -159,8 +164,8 @@ class PlanBody(Strict):
 
 
 class CommitBody(Strict):
-    mode: CommitMode = CommitMode.BOOK_REST
-    name: Name | None = None
+    mode: Choice[CommitMode] = CommitMode.BOOK_REST
+    name: NameIn | None = None
 
 
 def result_out(result: PlanResult) -> dict[str, Any]:

@@ -4,8 +4,6 @@ the people in the meeting."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy.orm import Session
 
 from tandem.domain.access import View
@@ -24,6 +22,7 @@ from tandem.domain.content import (
     note_visibilities,
 )
 from tandem.domain.errors import NotFound, invalid
+from tandem.domain.inputs import Choice, Day
 from tandem.domain.meetings import Meeting, MeetingKind
 from tandem.domain.users import User
 from tandem.store import content
@@ -37,7 +36,7 @@ class ItemCreate(Strict):
     text: ItemText
     url: Url | None = None
     assignee_id: UserId | None = None
-    due_date: date | None = None
+    due_date: Day | None = None
 
 
 class ItemPatch(Strict):
@@ -45,16 +44,16 @@ class ItemPatch(Strict):
     url: Url | None = None
     completed: bool | None = None
     assignee_id: UserId | None = None
-    due_date: date | None = None
+    due_date: Day | None = None
 
 
 class MoveBody(Strict):
-    direction: Direction
+    direction: Choice[Direction]
 
 
 class NoteCreate(Strict):
     body: NoteBody
-    visibility: NoteVisibility = NoteVisibility.SHARED
+    visibility: Choice[NoteVisibility] = NoteVisibility.SHARED
 
 
 class NotePatch(Strict):

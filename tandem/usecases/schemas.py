@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -17,6 +16,7 @@ from pydantic import (
 )
 
 from tandem.domain.access import View
+from tandem.domain.inputs import Choice, Instant, Lines, OneLine
 from tandem.domain.meetings import (
     Clash,
     FocusRef,
@@ -34,27 +34,43 @@ from tandem.usecases.timeline import TimelineEntry
 
 UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
+# New text as it may arrive (tandem.domain.inputs: readable, one line where one is meant). The
+# domain types check lengths only, as they also load what earlier versions stored.
+NameIn = Annotated[Name, OneLine]
+TextIn = Annotated[Text, OneLine]
+LongTextIn = Annotated[LongText, Lines]
+ReasonIn = Annotated[Reason, Lines]
+
+
+class FocusRefIn(FocusRef):
+    ref: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000), OneLine
+    ]
+
 
 class Strict(BaseModel):
-    """Unknown fields are an error, so a typo never silently does nothing."""
+    """Unknown fields are an error, so a typo never silently does nothing; and values are not
+    coerced (``"30"`` or ``true`` is not a number of minutes). Times, dates and enums are read
+    from their JSON strings (tandem.domain.inputs); HTML forms, which post nothing but strings,
+    validate with ``model_validate(data, strict=False)``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class MeetingCreate(Strict):
-    kind: MeetingKind
-    name: Name
-    description: LongText = ""
+    kind: Choice[MeetingKind]
+    name: NameIn
+    description: LongTextIn = ""
     facilitator_id: UserId | None = None
     participant_ids: list[UserId] = Field(min_length=1, max_length=50)
-    starts_at: AwareDatetime
+    starts_at: Instant
     duration_minutes: int | None = None
     # Validated even when absent: it is where "give a duration or an end" is checked.
-    ends_at: AwareDatetime | None = Field(default=None, validate_default=True)
+    ends_at: Instant | None = Field(default=None, validate_default=True)
     timezone: TimeZoneName | None = None
-    location: Text = ""
+    location: TextIn = ""
     participant_preview: bool = False
-    focus: list[FocusRef] = Field(default_factory=list, max_length=50)
+    focus: list[FocusRefIn] = Field(default_factory=list, max_length=50)
 
     @field_validator("participant_ids")
     @classmethod
@@ -89,29 +105,29 @@ class MeetingCreate(Strict):
 
 
 class MeetingPatch(Strict):
-    name: Name | None = None
-    description: LongText | None = None
-    location: Text | None = None
+    name: NameIn | None = None
+    description: LongTextIn | None = None
+    location: TextIn | None = None
     participant_preview: bool | None = None
-    focus: list[FocusRef] | None = Field(default=None, max_length=50)
-    starts_at: AwareDatetime | None = None
+    focus: list[FocusRefIn] | None = Field(default=None, max_length=50)
+    starts_at: Instant | None = None
     duration_minutes: int | None = None
     timezone: TimeZoneName | None = None
-    reason: Reason | None = None
+    reason: ReasonIn | None = None
 
 
 class RescheduleBody(Strict):
-    starts_at: AwareDatetime
+    starts_at: Instant
     duration_minutes: int | None = None  # None keeps the meeting's duration
-    reason: Reason
+    reason: ReasonIn
 
 
 class ReasonBody(Strict):
-    reason: Reason
+    reason: ReasonIn
 
 
 class OptionalReasonBody(Strict):
-    reason: Reason | None = None
+    reason: ReasonIn | None = None
 
 
 class GuestBody(Strict):
@@ -121,7 +137,7 @@ class GuestBody(Strict):
 
 class ReassignBody(Strict):
     facilitator_id: UserId
-    reason: Reason | None = None
+    reason: ReasonIn | None = None
 
 
 # What each view leaves out (SPEC M5 for previews, A4 for ops).
@@ -200,7 +216,7 @@ def event_out(entry: TimelineEntry) -> dict[str, Any]:
 
 
 class UserCreate(Strict):
-    name: Name
+    name: NameIn
     email: EmailStr
     roles: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(
         min_length=1

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, StringConstraints
+from pydantic import StringConstraints
 from sqlalchemy.orm import Session
 
 from tandem.domain import lifecycle
 from tandem.domain.access import View, may_facilitate, refuse_scheduling_for, require
 from tandem.domain.errors import Conflict, DomainError, invalid, not_found
-from tandem.domain.meetings import LongText, MeetingKind, Name, Text
+from tandem.domain.inputs import Instant
+from tandem.domain.meetings import MeetingKind
 from tandem.domain.permissions import Permission
 from tandem.domain.series import (
     DeleteOccurrence,
@@ -36,7 +37,7 @@ from tandem.usecases import idempotency
 from tandem.usecases.context import Services
 from tandem.usecases.idempotency import Reply
 from tandem.usecases.meeting_access import gate, now
-from tandem.usecases.schemas import Strict, UserId, iso, series_out
+from tandem.usecases.schemas import LongTextIn, NameIn, Strict, TextIn, UserId, iso, series_out
 from tandem.usecases.temporal import AlreadyFinished
 
 RecurrenceSpec = Annotated[
@@ -49,20 +50,20 @@ LOOKUP_HORIZON = timedelta(days=3 * 366)
 class SeriesCreate(Strict):
     participant_id: UserId
     facilitator_id: UserId | None = None
-    name: Name
-    description: LongText = ""
-    location: Text = ""
-    starts_at: AwareDatetime
+    name: NameIn
+    description: LongTextIn = ""
+    location: TextIn = ""
+    starts_at: Instant
     duration_minutes: int
     timezone: TimeZoneName
     recurrence: RecurrenceSpec
 
 
 class SeriesPatch(Strict):
-    name: Name | None = None
-    description: LongText | None = None
-    location: Text | None = None
-    starts_at: AwareDatetime | None = None
+    name: NameIn | None = None
+    description: LongTextIn | None = None
+    location: TextIn | None = None
+    starts_at: Instant | None = None
     duration_minutes: int | None = None
     timezone: TimeZoneName | None = None
     recurrence: RecurrenceSpec | None = None

@@ -8,7 +8,9 @@ from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
+from tandem.domain.access import require
 from tandem.domain.errors import Invalid, invalid
+from tandem.domain.permissions import Permission
 from tandem.domain.users import Preferences, User
 from tandem.store import outbox, users, web_sessions
 from tandem.store.outbox import OutboxMessage
@@ -35,6 +37,17 @@ async def update_settings(svc: Services, actor: User, change: SettingsPatch) -> 
     updated = await svc.db.write(write)
     assert updated is not None  # the actor was read from this table a moment ago
     return updated
+
+
+async def directory(svc: Services, actor: User, q: str | None) -> list[User]:
+    """People to choose participants from, whose name contains ``q`` (any case). Only the name
+    is matched: the directory shows no e-mail addresses, so matching them would let anyone
+    find out whose address is whose, a letter at a time."""
+    if not (actor.can(Permission.FACILITATE) or actor.can(Permission.OPS_HISTORY)):
+        require(actor, Permission.FACILITATE)
+    everyone = await svc.db.read(users.all_users)
+    needle = (q or "").strip().casefold()
+    return [u for u in everyone if needle in u.name.casefold()]
 
 
 async def sign_in_with_token(svc: Services, token: str) -> str:

@@ -48,4 +48,5 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in ROUTERS:
         # Every state-changing request on every page goes through the CSRF gate.
-        app.include_router(router, dependencies=[Depends(require_csrf)])
+        # Pages are HTML for browsers, not part of the JSON API the OpenAPI document describes.
+        app.include_router(router, dependencies=[Depends(require_csrf)], include_in_schema=False)

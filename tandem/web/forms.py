@@ -6,7 +6,11 @@ clock, so they are read in the viewer's zone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from tandem.domain.times import zone
 
@@ -21,3 +25,16 @@ def local_datetime(value: str | None, timezone: str) -> datetime | None:
     except ValueError:
         return None
     return naive if naive.tzinfo else naive.replace(tzinfo=zone(timezone))
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def from_form(model: type[M], data: Mapping[str, Any]) -> M:
+    """``data`` (form fields: strings, or values read from them) as the API's request model.
+
+    The request models are strict for JSON clients (``"30"`` is not a number there); a form has
+    nothing but strings, so here the model converts them (``"30"`` minutes, ``"on"`` for a
+    checkbox), with every other rule (lengths, text, ranges) the same as for the API.
+    """
+    return model.model_validate(data, strict=False)

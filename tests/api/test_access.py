@@ -724,3 +724,25 @@ async def test_a6_pagination_with_limit_and_next_cursor(stack: Stack) -> None:
     participant_page = await stack.http.get("/v1/meetings", params={"limit": 5}, headers=agent.auth)
     assert [m["id"] for m in participant_page.json()["items"]] == made
     assert participant_page.json()["next_cursor"] is None
+
+
+# -- Issue 7, item 3: the directory is not an e-mail oracle ------------------------------------
+
+
+async def test_issue7_a1_the_directory_matches_only_what_it_shows(stack: Stack) -> None:
+    """``GET /v1/users?q=`` shows names, not addresses, so it matches names only: otherwise
+    ``q=`` one letter at a time tells whose address is whose."""
+    sup = await stack.person("supervisor")
+    hidden = await stack.person("agent", name=f"Quiet Person {uuid.uuid4().hex[:6]}")
+    local_part = hidden.email.split("@")[0]  # agent-<hex>, in nobody's name
+
+    async def found(q: str) -> list[dict[str, Any]]:
+        response = await stack.http.get("/v1/users", params={"q": q}, headers=sup.auth)
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+    for probe in (hidden.email, local_part, local_part[-5:], "@example.com"):
+        assert hidden.id not in [u["id"] for u in await found(probe)], probe
+    by_name = await found(hidden.name.split()[-1].upper())
+    assert [u["id"] for u in by_name] == [hidden.id]
+    assert all("email" not in u for u in by_name)

@@ -345,6 +345,53 @@ CREATE_CASES: dict[str, Case] = {
     "unknown-focus-kind": Case(
         lambda c: one_to_one(c, focus=[{"kind": "survey", "ref": "s-1"}]), 422, "focus.0.kind"
     ),
+    # Issue 7, item 2: strict types, nothing coerced.
+    "duration-true": Case(lambda c: one_to_one(c, duration_minutes=True), 422, "duration_minutes"),
+    "duration-a-string": Case(
+        lambda c: one_to_one(c, duration_minutes="30"), 422, "duration_minutes"
+    ),
+    "duration-a-float": Case(
+        lambda c: one_to_one(c, duration_minutes=30.0), 422, "duration_minutes"
+    ),
+    "starts-at-a-unix-number": Case(
+        lambda c: one_to_one(c, starts_at=1_900_000_000), 422, "starts_at", ("not a number",)
+    ),
+    "starts-at-a-unix-number-as-text": Case(
+        lambda c: one_to_one(c, starts_at="1900000000"), 422, "starts_at", ("not a number",)
+    ),
+    "kind-a-number": Case(lambda c: one_to_one(c, kind=1), 422, "kind"),
+    "preview-a-string": Case(
+        lambda c: one_to_one(c, participant_preview="true"), 422, "participant_preview"
+    ),
+    "participant-id-a-number": Case(
+        lambda c: one_to_one(c, participant_ids=[12]), 422, "participant_ids.0"
+    ),
+    # Issue 7, item 2: names and places are one line of readable text.
+    "name-with-nul": Case(lambda c: one_to_one(c, name="Weekly\x001:1"), 422, "name", ("NUL",)),
+    "name-with-a-line-break": Case(
+        lambda c: one_to_one(c, name="Weekly\r\nBcc: everyone"), 422, "name", ("one line",)
+    ),
+    "name-with-a-bidi-override": Case(
+        lambda c: one_to_one(c, name="Review \u202egnp.exe"), 422, "name", ("U+202E",)
+    ),
+    "name-with-a-bidi-isolate": Case(
+        lambda c: one_to_one(c, name="Review \u2066x\u2069"), 422, "name", ("U+2066",)
+    ),
+    "name-only-zero-width-spaces": Case(
+        lambda c: one_to_one(c, name="\u200b\u200b"), 422, "name", ("visible",)
+    ),
+    "name-only-invisible-characters": Case(
+        lambda c: one_to_one(c, name=" \ufeff\u2060 "), 422, "name", ("visible",)
+    ),
+    "location-with-a-line-break": Case(
+        lambda c: one_to_one(c, location="Room 4\nFloor 2"), 422, "location", ("one line",)
+    ),
+    "description-with-a-bidi-override": Case(
+        lambda c: one_to_one(c, description="Agenda\n\u202dTrojan"), 422, "description"
+    ),
+    "description-with-nul": Case(
+        lambda c: one_to_one(c, description="Agenda\x00"), 422, "description", ("NUL",)
+    ),
 }
 
 
@@ -426,6 +473,31 @@ CHANGE_CASES: dict[str, Change] = {
     # M8: cancel
     "cancel-without-reason": Change("POST", "/cancel", lambda c: {}, 422, "reason"),
     "cancel-with-blank-reason": Change("POST", "/cancel", lambda c: {"reason": ""}, 422, "reason"),
+    # Issue 7, item 2: a reason may run over lines, but is readable text.
+    "cancel-with-a-zero-width-reason": Change(
+        "POST", "/cancel", lambda c: {"reason": "\u200b"}, 422, "reason", ("visible",)
+    ),
+    "cancel-with-a-bidi-reason": Change(
+        "POST", "/cancel", lambda c: {"reason": "ill \u202e"}, 422, "reason", ("U+202E",)
+    ),
+    "cancel-with-nul-in-reason": Change(
+        "POST", "/cancel", lambda c: {"reason": "ill\x00"}, 422, "reason", ("NUL",)
+    ),
+    "cancel-with-a-reason-that-is-a-number": Change(
+        "POST", "/cancel", lambda c: {"reason": 42}, 422, "reason"
+    ),
+    "reschedule-with-a-unix-time": Change(
+        "POST", "/reschedule", _move(starts_at=1_900_000_000), 422, "starts_at"
+    ),
+    "reschedule-duration-as-text": Change(
+        "POST", "/reschedule", _move(duration_minutes="45"), 422, "duration_minutes"
+    ),
+    "edit-duration-true": Change(
+        "PATCH", "", lambda c: {"duration_minutes": True}, 422, "duration_minutes"
+    ),
+    "edit-preview-as-text": Change(
+        "PATCH", "", lambda c: {"participant_preview": "yes"}, 422, "participant_preview"
+    ),
     # M3: edit
     "edit-with-naive-time": Change(
         "PATCH", "", lambda c: {"starts_at": naive(at(days=5))}, 422, "starts_at"
@@ -719,3 +791,169 @@ async def test_n1_someone_elses_notification_is_404_and_stays_unread(stack: Stac
     assert response.json() == unknown.json()
     again = await stack.http.get("/v1/notifications", headers=agent.auth)
     assert again.json()["items"][0]["read_at"] is None
+
+
+# -- Issue 7, item 2: what a request may be ----------------------------------------------------
+
+
+async def raw_exchange(stack: Stack, head: str, body_parts: list[bytes] = ()) -> tuple[str, bytes]:
+    """Send ``head`` (request line and headers) and ``body_parts`` over a plain socket and read
+    the answer: (status line with headers, body). A socket, because an HTTP client will not send
+    a ``Content-Length`` it does not mean, nor stop in the middle of a chunked body."""
+    url = httpx.URL(stack.base_url)
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    try:
+        writer.write(head.replace("\n", "\r\n").encode() + b"\r\n")
+        for part in body_parts:
+            writer.write(part)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), timeout=30)
+    finally:
+        writer.close()
+    head_part, _, body_part = answer.partition(b"\r\n\r\n")
+    return head_part.decode(), body_part
+
+
+def chunk(data: bytes) -> bytes:
+    return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
+
+def error_in(raw_head: str, raw_body: bytes, status: int) -> dict[str, Any]:
+    assert raw_head.startswith(f"HTTP/1.1 {status} "), raw_head
+    return error_of(httpx.Response(status, content=raw_body), status)
+
+
+async def test_issue7_a_body_declared_over_the_cap_is_413_before_it_is_sent(stack: Stack) -> None:
+    """The API answers from the Content-Length alone: the 2 GB body is never sent."""
+    sup = await stack.person("supervisor")
+    head, body = await raw_exchange(
+        stack,
+        "POST /v1/meetings HTTP/1.1\nHost: t\nContent-Type: application/json\n"
+        f"Authorization: Bearer {sup.token}\nContent-Length: {2 * 2**30}\nConnection: close\n",
+    )
+    error = error_in(head, body, 413)
+    assert error["type"] == "TooLarge" and "1 MiB" in error["message"]
+
+
+async def test_issue7_a_chunked_body_is_refused_once_it_passes_the_cap(stack: Stack) -> None:
+    """No Content-Length: bytes are counted as they arrive; the end of the body is never sent."""
+    sup = await stack.person("supervisor")
+    piece = b"x" * 2**16
+    head, body = await raw_exchange(
+        stack,
+        "POST /v1/meetings HTTP/1.1\nHost: t\nContent-Type: application/json\n"
+        f"Authorization: Bearer {sup.token}\nTransfer-Encoding: chunked\nConnection: close\n",
+        [chunk(b'{"name": "'), *[chunk(piece)] * (2**20 // len(piece) + 1)],
+    )
+    assert error_in(head, body, 413)["type"] == "TooLarge"
+
+
+async def test_issue7_a_body_under_the_cap_is_read_as_usual(stack: Stack) -> None:
+    """Control: the same socket path with a valid body of fair size books the meeting."""
+    cast = await cast_of(stack)
+    payload = json.dumps(one_to_one(cast, description="x" * 9_000)).encode()
+    head, body = await raw_exchange(
+        stack,
+        "POST /v1/meetings HTTP/1.1\nHost: t\nContent-Type: application/json\n"
+        f"Authorization: Bearer {cast.sup.token}\nTransfer-Encoding: chunked\nConnection: close\n",
+        [chunk(payload[:100]), chunk(payload[100:]), b"0\r\n\r\n"],
+    )
+    assert head.startswith("HTTP/1.1 201 "), (head, body)
+
+
+async def test_issue7_an_upload_may_be_larger_than_a_json_body(stack: Stack) -> None:
+    """Uploads keep their own limit: a 2 MiB document is fine, where JSON stops at 1 MiB."""
+    cast = await cast_of(stack)
+    meeting = await stack.one_to_one(cast.sup, cast.agent)
+    upload = await stack.http.post(
+        f"/v1/meetings/{meeting['id']}/attachments/documents",
+        files={"file": ("notes.txt", b"a" * (2 * 2**20), "text/plain")},
+        headers=cast.sup.auth,
+    )
+    assert upload.status_code == 201, upload.text
+
+
+@pytest.mark.parametrize(
+    "body_headers",
+    [
+        # A body of any size is not read for someone who has not said who they are.
+        f"Content-Type: application/json\nContent-Length: {2 * 2**30}\n",
+        "Content-Type: application/json\nContent-Length: 9\n\n{not json",
+        "Content-Type: multipart/form-data; boundary=x\nContent-Length: 5\n\nxxxxx",
+    ],
+    ids=["huge", "malformed-json", "malformed-multipart"],
+)
+async def test_issue7_a3_no_token_is_401_before_the_body_is_read(
+    stack: Stack, body_headers: str
+) -> None:
+    headers, _, content = body_headers.partition("\n\n")
+    head, body = await raw_exchange(
+        stack,
+        f"POST /v1/meetings HTTP/1.1\nHost: t\n{headers.strip()}\nConnection: close\n",
+        [content.encode()] if content else [],
+    )
+    assert error_in(head, body, 401)["type"] == "Unauthenticated"
+    assert "www-authenticate: bearer" in head.lower()
+
+
+async def test_issue7_a_malformed_multipart_body_is_400_naming_what_is_wrong(
+    stack: Stack,
+) -> None:
+    cast = await cast_of(stack)
+    meeting = await stack.one_to_one(cast.sup, cast.agent)
+    response = await stack.http.post(
+        f"/v1/meetings/{meeting['id']}/attachments/documents",
+        content=b"--x\r\nthis is not a part header\r\n\r\n--x--",
+        headers={**cast.sup.auth, "Content-Type": "multipart/form-data; boundary=x"},
+    )
+    error = error_of(response, 400)
+    assert error["type"] == "BadRequest" and error["details"]["field"] == "body"
+    assert "multipart/form-data" in error["message"], error
+    listed = await stack.http.get(
+        f"/v1/meetings/{meeting['id']}/attachments", headers=cast.sup.auth
+    )
+    assert listed.json()["items"] == []
+
+
+async def test_issue7_405_says_which_methods_are_allowed(stack: Stack) -> None:
+    sup = await stack.person("supervisor")
+    response = await stack.http.put("/v1/meetings", headers=sup.auth)
+    error = error_of(response, 405)
+    assert error["type"] == "MethodNotAllowed"
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+@pytest.mark.parametrize("path", ["/v1/meetings/", "/v1/users/me/", "/v1/notifications/"])
+async def test_issue7_a_trailing_slash_is_404_not_a_redirect(stack: Stack, path: str) -> None:
+    sup = await stack.person("supervisor")
+    response = await stack.http.get(path, headers=sup.auth, follow_redirects=False)
+    assert error_of(response, 404)["type"] == "NotFound"
+
+
+@pytest.mark.parametrize("value", ["0.5", "1900000000", "-1", "1e9"])
+async def test_issue7_a_number_is_not_a_time_in_a_query(stack: Stack, value: str) -> None:
+    """``from``/``to`` are ISO-8601 instants, never Unix times (series occurrences, WFM views)."""
+    sup, agent = await stack.person("supervisor"), await stack.person("agent")
+    series = await stack.http.post(
+        "/v1/series",
+        json={
+            "participant_id": agent.id,
+            "name": "Weekly",
+            "starts_at": at(days=2),
+            "duration_minutes": 30,
+            "timezone": "Europe/London",
+            "recurrence": "weekly",
+        },
+        headers=sup.auth,
+    )
+    assert series.status_code == 201, series.text
+    for params in ({"from": value}, {"to": value}):
+        response = await stack.http.get(
+            f"/v1/series/{series.json()['id']}/occurrences", params=params, headers=sup.auth
+        )
+        field_name = next(iter(params))
+        assert_names(error_of(response, 422), field_name, ("not a number",))
+    response = await stack.http.get(
+        "/v1/wfm/staffing", params={"business_unit": "x", "from": value}, headers=sup.auth
+    )
+    assert_names(error_of(response, 422), "from", ("not a number",))

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+
+from tandem.domain.attachments import AttachmentKind
+from tandem.store import attachments
 from tests.support import Person, Stack
 
 
@@ -176,3 +184,90 @@ async def test_c4_c5_shared_notes_for_both_private_notes_for_their_author_only(
     assert edited.json()["body"] == "Rota agreed"
     wrong = await _post(stack, agent, mid, "notes", {"body": "x", "visibility": "facilitators"})
     assert wrong.status_code == 422 and wrong.json()["error"]["details"]["field"] == "visibility"
+
+
+# -- Issue 7, item 3: document names in and out ---------------------------------------------
+
+
+def _disposition_name(header: str) -> str:
+    """The file name a browser saves as: RFC 6266's ``filename*`` (UTF-8, percent-encoded)."""
+    assert "\r" not in header and "\n" not in header
+    encoded = header.split("filename*=UTF-8''", 1)[1].split(";")[0]
+    fallback = header.split('filename="', 1)[1].split('"')[0]
+    assert fallback.isascii() and fallback, header
+    return unquote(encoded)
+
+
+async def _upload(stack: Stack, who: Person, meeting_id: str, name: str, **form: str) -> Any:
+    return await stack.http.post(
+        f"/v1/meetings/{meeting_id}/attachments/documents",
+        files={"file": (name, b"call notes\n", "text/plain")},
+        data=form,
+        headers=who.auth,
+    )
+
+
+async def _download(stack: Stack, who: Person, document: dict) -> Any:
+    response = await stack.http.get(document["download"], headers=who.auth)
+    assert response.status_code == 200, response.text
+    assert response.content == b"call notes\n"
+    return response
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "saved_as"),
+    [
+        # Outside Latin-1: a 500 before (the header could not be encoded).
+        ("履歴書.txt", None, "履歴書.txt"),
+        ("notes.txt", "Zoë — ревью 📞", "Zoë — ревью 📞"),
+        # A name from the sender's system: bidi controls and odd blanks go, folders too.
+        ("C:\\Users\\ana\\scores\u202etxt.exe.txt", None, "scorestxt.exe.txt"),
+        ("notes\u3000\u00a0 v2.txt", None, "notes v2.txt"),
+        ("notes.txt", 'say "hi"; now', 'say "hi"; now'),
+    ],
+)
+async def test_issue7_c7_document_names_download_as_rfc_6266(
+    stack: Stack, name: str, title: str | None, saved_as: str
+) -> None:
+    sup, agent, meeting = await _setup(stack)
+    uploaded = await _upload(stack, sup, meeting["id"], name, **({"title": title} if title else {}))
+    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["title"] == saved_as
+    response = await _download(stack, agent, uploaded.json())
+    assert _disposition_name(response.headers["content-disposition"]) == saved_as
+    assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "title", ["Q3\r\nSet-Cookie: stolen=1", "a\x00b", "\u202ereview", "\u200b\u200b"]
+)
+async def test_issue7_c7_a_title_that_is_not_one_readable_line_is_422(
+    stack: Stack, title: str
+) -> None:
+    sup, _, meeting = await _setup(stack)
+    response = await _upload(stack, sup, meeting["id"], "notes.txt", title=title)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"]["field"] == "title"
+    listed = await stack.http.get(f"/v1/meetings/{meeting['id']}/attachments", headers=sup.auth)
+    assert listed.json()["items"] == []
+
+
+async def test_issue7_c7_a_title_stored_before_the_checks_still_downloads(stack: Stack) -> None:
+    """A line break in a stored title dropped the connection; now the header is one line."""
+    sup, agent, meeting = await _setup(stack)
+    row = await stack.db.write(
+        lambda session: attachments.add(
+            session,
+            meeting_id=meeting["id"],
+            kind=AttachmentKind.DOCUMENT,
+            title="Q3\r\nSet-Cookie: stolen=1",
+            added_by=sup.id,
+            now=datetime.now(UTC),
+            content=b"call notes\n",
+            content_type="text/plain",
+        )
+    )
+    download = f"/v1/meetings/{meeting['id']}/attachments/{row.id}/content"
+    response = await _download(stack, agent, {"download": download})
+    assert "set-cookie" not in response.headers
+    assert _disposition_name(response.headers["content-disposition"]) == "Q3 Set-Cookie: stolen=1"

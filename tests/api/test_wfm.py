@@ -18,6 +18,8 @@ import pytest
 from tests.support import Person, Stack
 
 LONDON = "Europe/London"
+# Everyone here shares one division: WFM data is scoped to the caller's divisions (A5).
+DIVISION = "wfm-tests"
 WEEK = date(2031, 3, 24)  # a Monday; London moves to BST on Sunday 30 March 2031
 CSV_HEADER = (
     "business_unit,timezone,agent_id,shift_start,shift_end,"
@@ -156,12 +158,15 @@ class Wfm:
 @pytest.fixture
 async def wfm(stack: Stack) -> Wfm:
     return Wfm(
-        stack, await stack.person("quality_manager"), await stack.person("supervisor"), unit_name()
+        stack,
+        await stack.person("quality_manager", divisions=[DIVISION]),
+        await stack.person("supervisor", divisions=[DIVISION]),
+        unit_name(),
     )
 
 
 async def agents(stack: Stack, count: int) -> list[str]:
-    return [(await stack.person("agent")).id for _ in range(count)]
+    return [(await stack.person("agent", divisions=[DIVISION])).id for _ in range(count)]
 
 
 # -- imports ---------------------------------------------------------------------------------
@@ -616,9 +621,74 @@ async def test_a2_imports_need_wfm_schedule_import(stack: Stack, wfm: Wfm) -> No
         assert "wfm.schedule.view" in error_of(response, 403)["message"]
 
     for role in ("quality_manager", "admin"):
-        person = await stack.person(role)
+        person = await stack.person(role, divisions=[DIVISION])
         assert (await wfm.put(data, by=person)).status_code == 200, role
         assert (await wfm.csv(as_csv(data), by=person)).status_code == 200, role
         assert (await wfm.staffing(staffing, by=person)).status_code == 200, role
     # A supervisor may look (wfm.schedule.view).
     assert normalised(await wfm.get()) == sent(data)
+
+
+# -- divisions (A5; issue 7, item 3) ---------------------------------------------------------
+
+
+async def test_issue7_a5_wfm_imports_and_views_stay_in_the_callers_divisions(
+    stack: Stack,
+) -> None:
+    """A quality manager of another division can neither import a schedule for our agents,
+    nor wipe their shifts, nor overwrite our staffing; a supervisor of another division sees
+    none of it (404, as for a unit that does not exist); admins do everything."""
+    ours, theirs = f"div-{uuid.uuid4().hex[:6]}", f"div-{uuid.uuid4().hex[:6]}"
+    our_qm = await stack.person("quality_manager", divisions=[ours])
+    our_sup = await stack.person("supervisor", divisions=[ours])
+    their_qm = await stack.person("quality_manager", divisions=[theirs])
+    their_sup = await stack.person("supervisor", divisions=[theirs])
+    admin = await stack.person("admin")
+    ana = await stack.person("agent", name="Ana Ours", divisions=[ours])
+    zed = await stack.person("agent", name="Zed Theirs", divisions=[theirs])
+    unit = unit_name()
+    wfm = Wfm(stack, our_qm, our_sup, unit)
+    data = schedule(unit, [ana.id])
+    staffing = {**_staffing(unit, ("2031-03-24T09:00:00+00:00", 5, 4)), "timezone": LONDON}
+    assert (await wfm.put(data)).status_code == 200
+    assert (await wfm.staffing(staffing)).status_code == 200
+    schedules, staffed = await wfm.get(), await wfm.get("staffing")
+
+    # An agent outside the caller's divisions: 403 naming them, in JSON and in CSV.
+    mixed = schedule(unit, [ana.id, zed.id])
+    for response in (await wfm.put(mixed), await wfm.csv(as_csv(mixed))):
+        error = error_of(response, 403)
+        assert error["details"]["agent_id"] == zed.id and "Zed Theirs" in error["message"]
+    # Their quality manager: not our agent, not our unit, not our staffing.
+    error = error_of(await wfm.put(data, by=their_qm), 403)
+    assert error["details"]["agent_id"] == ana.id
+    assert error["details"]["field"] == "agents.0.agent_id"
+    wipe = schedule(unit, [], week_start=WEEK.isoformat())
+    assert error_of(await wfm.put(wipe, by=their_qm), 404)["type"] == "NotFound"
+    # Their agent into our unit would drop Ana's shifts for the week: refused, naming Ana.
+    error = error_of(await wfm.put(schedule(unit, [zed.id]), by=their_qm), 403)
+    assert error["details"]["agent_id"] == ana.id
+    new_staffing = {**staffing, "intervals": [{**staffing["intervals"][0], "forecast": 99}]}
+    assert error_of(await wfm.staffing(new_staffing, by=their_qm), 404)["type"] == "NotFound"
+    assert await wfm.get() == schedules and await wfm.get("staffing") == staffed
+
+    for path in ("schedules", "staffing"):
+        response = await stack.http.get(
+            f"/v1/wfm/{path}", params={"business_unit": unit}, headers=their_sup.auth
+        )
+        unknown = await stack.http.get(
+            f"/v1/wfm/{path}", params={"business_unit": unit_name()}, headers=their_sup.auth
+        )
+        assert error_of(response, 404) == error_of(unknown, 404)
+
+    # Admins: everything, and a unit of both divisions shows each supervisor their own agents.
+    assert (await wfm.put(mixed, by=admin)).status_code == 200
+    assert [a["agent_id"] for a in (await wfm.get())["agents"]] == [ana.id]
+    theirs_view = await stack.http.get(
+        "/v1/wfm/schedules", params={"business_unit": unit}, headers=their_sup.auth
+    )
+    assert [a["agent_id"] for a in theirs_view.json()["agents"]] == [zed.id]
+    admin_view = await stack.http.get(
+        "/v1/wfm/schedules", params={"business_unit": unit}, headers=admin.auth
+    )
+    assert {a["agent_id"] for a in admin_view.json()["agents"]} == {ana.id, zed.id}

@@ -10,15 +10,28 @@ from fastapi.responses import Response
 
 from tandem.api.auth import CurrentUser
 from tandem.api.errors import ApiError
+from tandem.api.responses import (
+    AUTHED,
+    DOWNLOAD,
+    UPLOAD,
+    AttachmentList,
+    AttachmentOut,
+    DeletedOut,
+    errors,
+)
 from tandem.api.services import Svc
 from tandem.domain.attachments import AttachmentKind
 from tandem.store.schema import AttachmentRow
-from tandem.uploads import upload_reader
+from tandem.uploads import document_response, upload_reader
 from tandem.usecases import attachments as uc
 from tandem.usecases.attachments import AttachmentBody, DocumentTooLarge
 from tandem.usecases.schemas import iso
 
-router = APIRouter(prefix="/v1/meetings/{meeting_id}/attachments", tags=["attachments"])
+router = APIRouter(
+    prefix="/v1/meetings/{meeting_id}/attachments", tags=["attachments"], responses=AUTHED
+)
+# Links and interactions have no content_type, size or download: absent stays absent.
+ATTACHMENT = {"response_model": AttachmentOut, "response_model_exclude_unset": True}
 
 
 def _out(meeting_id: str, row: AttachmentRow) -> dict[str, Any]:
@@ -40,20 +53,26 @@ def _out(meeting_id: str, row: AttachmentRow) -> dict[str, Any]:
     return out
 
 
-@router.get("")
+@router.get("", response_model=AttachmentList, response_model_exclude_unset=True)
 async def list_attachments(meeting_id: str, user: CurrentUser, svc: Svc) -> dict:
     rows = await uc.list_attachments(svc, user, meeting_id)
     return {"items": [_out(meeting_id, r) for r in rows], "next_cursor": None}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, **ATTACHMENT)
 async def add_attachment(
     meeting_id: str, body: AttachmentBody, user: CurrentUser, svc: Svc
 ) -> dict:
     return _out(meeting_id, await uc.add_attachment(svc, user, meeting_id, body))
 
 
-@router.post("/documents", status_code=201)
+@router.post(
+    "/documents",
+    status_code=201,
+    **ATTACHMENT,
+    responses=errors(400, 413),
+    openapi_extra=UPLOAD,
+)
 async def upload_document(meeting_id: str, request: Request, user: CurrentUser, svc: Svc) -> dict:
     try:
         row = await uc.upload_document(svc, user, meeting_id, upload_reader(request))
@@ -62,18 +81,14 @@ async def upload_document(meeting_id: str, request: Request, user: CurrentUser, 
     return _out(meeting_id, row)
 
 
-@router.get("/{attachment_id}/content")
+@router.get("/{attachment_id}/content", response_class=Response, responses=DOWNLOAD)
 async def download_document(
     meeting_id: str, attachment_id: str, user: CurrentUser, svc: Svc
 ) -> Response:
-    row = await uc.download_document(svc, user, meeting_id, attachment_id)
-    disposition = f'attachment; filename="{row.title.replace(chr(34), "")}"'
-    return Response(
-        row.content, media_type=row.content_type, headers={"Content-Disposition": disposition}
-    )
+    return document_response(await uc.download_document(svc, user, meeting_id, attachment_id))
 
 
-@router.delete("/{attachment_id}")
+@router.delete("/{attachment_id}", response_model=DeletedOut)
 async def remove_attachment(
     meeting_id: str, attachment_id: str, user: CurrentUser, svc: Svc
 ) -> dict:

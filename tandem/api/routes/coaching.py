@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from tandem.api.auth import CurrentUser
+from tandem.api.responses import AUTHED, CHANGES, CommitAccepted, PlanOut, SlotsOut
 from tandem.api.services import Svc
 from tandem.domain.plans import PlanState
 from tandem.solver import SlotResult, from_minutes
@@ -16,7 +17,8 @@ from tandem.usecases import coaching as uc
 from tandem.usecases.coaching import CommitBody, Plan, PlanBody, SlotQueryBody
 from tandem.usecases.schemas import iso
 
-router = APIRouter(prefix="/v1/coaching", tags=["coaching"])
+router = APIRouter(prefix="/v1/coaching", tags=["coaching"], responses=AUTHED)
+PLAN = {"response_model": PlanOut, "response_model_exclude_unset": True}
 
 
 def _slots_out(result: SlotResult, include_schedules: bool) -> dict[str, Any]:
@@ -67,7 +69,11 @@ def _slots_out(result: SlotResult, include_schedules: bool) -> dict[str, Any]:
     return out
 
 
-@router.post("/slots/query")
+@router.post(
+    "/slots/query",
+    response_model=SlotsOut,  # documents the JSONResponse
+    response_model_exclude_unset=True,
+)
 async def query_slots(body: SlotQueryBody, user: CurrentUser, svc: Svc) -> JSONResponse:
     """W2-W4: the best slots for these agents and this facilitator, and everyone's free/busy."""
     result = await uc.query_slots(svc, user, body)
@@ -82,18 +88,20 @@ def _plan_out(plan: Plan) -> dict[str, Any]:
     return out
 
 
-@router.post("/plans", status_code=201)
+@router.post("/plans", status_code=201, **PLAN)
 async def preview_plan(body: PlanBody, user: CurrentUser, svc: Svc) -> dict:
     """W6: one session per agent with a pool of facilitators; previewed, not yet booked."""
     return _plan_out(await uc.preview_plan(svc, user, body))
 
 
-@router.get("/plans/{plan_id}")
+@router.get("/plans/{plan_id}", **PLAN)
 async def get_plan(plan_id: str, user: CurrentUser, svc: Svc) -> dict:
     return _plan_out(await uc.get_plan(svc, user, plan_id))
 
 
-@router.post("/plans/{plan_id}/commit", status_code=202)
+@router.post(
+    "/plans/{plan_id}/commit", status_code=202, response_model=CommitAccepted, responses=CHANGES
+)
 async def commit_plan(
     plan_id: str, user: CurrentUser, svc: Svc, body: Annotated[CommitBody | None, Body()] = None
 ) -> dict:

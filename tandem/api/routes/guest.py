@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from tandem.api.responses import GuestOut, errors
 from tandem.api.services import services
 from tandem.domain.errors import not_found
 from tandem.domain.guest_links import read_guest_token
@@ -19,7 +20,14 @@ from tandem.usecases.context import Services
 router = APIRouter(tags=["guests"])
 
 
-@router.get("/guest/{token}", response_model=None)
+@router.get(
+    "/guest/{token}",
+    response_model=GuestOut,  # documents the JSON answer; browsers get a page
+    responses={
+        200: {"content": {"text/html": {"schema": {"type": "string"}}}},
+        **errors(404, 422),
+    },
+)
 async def guest_page(
     token: str, request: Request, svc: Annotated[Services, Depends(services)]
 ) -> JSONResponse | HTMLResponse:

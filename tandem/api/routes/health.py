@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from tandem.api.responses import HealthOut, ReadyOut
 from tandem.api.services import services
 from tandem.domain.times import zone_data_version
 from tandem.usecases.context import Services
@@ -15,12 +16,16 @@ from tandem.usecases.context import Services
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+@router.get("/health", response_model=HealthOut)
 async def health() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/ready")
+@router.get(
+    "/ready",
+    response_model=ReadyOut,  # documents the JSONResponse
+    responses={503: {"model": ReadyOut, "description": "The database or Temporal is down."}},
+)
 async def ready(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
     checks: dict[str, str] = {}
     try:

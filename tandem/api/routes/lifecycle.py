@@ -10,14 +10,19 @@ from fastapi.responses import JSONResponse
 
 from tandem.api.auth import CurrentUser
 from tandem.api.replies import as_response
+from tandem.api.responses import CHANGES, MEETING, replayable
 from tandem.api.services import IdempotencyKey, Svc
 from tandem.usecases import lifecycle as uc
 from tandem.usecases.schemas import GuestBody, OptionalReasonBody, ReasonBody, RescheduleBody
 
-router = APIRouter(prefix="/v1/meetings", tags=["meetings"])
+router = APIRouter(
+    prefix="/v1/meetings",
+    tags=["meetings"],
+    responses={**CHANGES, **replayable()},
+)
 
 
-@router.post("/{meeting_id}/start")
+@router.post("/{meeting_id}/start", **MEETING)
 async def start_meeting(
     meeting_id: str, user: CurrentUser, svc: Svc, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -26,7 +31,7 @@ async def start_meeting(
     )
 
 
-@router.post("/{meeting_id}/complete")
+@router.post("/{meeting_id}/complete", **MEETING)
 async def complete_meeting(
     meeting_id: str, user: CurrentUser, svc: Svc, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -35,7 +40,7 @@ async def complete_meeting(
     )
 
 
-@router.post("/{meeting_id}/reschedule")
+@router.post("/{meeting_id}/reschedule", **MEETING)
 async def reschedule_meeting(
     meeting_id: str,
     body: RescheduleBody,
@@ -48,7 +53,7 @@ async def reschedule_meeting(
     )
 
 
-@router.post("/{meeting_id}/cancel")
+@router.post("/{meeting_id}/cancel", **MEETING)
 async def cancel_meeting(
     meeting_id: str,
     body: ReasonBody,
@@ -61,7 +66,7 @@ async def cancel_meeting(
     )
 
 
-@router.delete("/{meeting_id}")
+@router.delete("/{meeting_id}", **MEETING)
 async def delete_meeting(
     meeting_id: str,
     user: CurrentUser,
@@ -75,7 +80,7 @@ async def delete_meeting(
     )
 
 
-@router.post("/{meeting_id}/guests")
+@router.post("/{meeting_id}/guests", **MEETING)
 async def invite_guest(
     meeting_id: str,
     body: GuestBody,

@@ -10,28 +10,43 @@ from fastapi.responses import JSONResponse
 
 from tandem.api.auth import CurrentUser
 from tandem.api.replies import as_response
+from tandem.api.responses import (
+    AUTHED,
+    CHANGES,
+    CURSOR_PATTERN,
+    MEETING,
+    HistoryOut,
+    MeetingList,
+    replayable,
+)
 from tandem.api.services import IdempotencyKey, Svc
 from tandem.usecases import meetings as uc
 from tandem.usecases.schemas import MeetingCreate, MeetingPatch, event_out, meeting_out
 
-router = APIRouter(prefix="/v1/meetings", tags=["meetings"])
+router = APIRouter(prefix="/v1/meetings", tags=["meetings"], responses=AUTHED)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, **MEETING, responses={**CHANGES, **replayable(201)})
 async def create_meeting(
     body: MeetingCreate, user: CurrentUser, svc: Svc, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
     return as_response(await uc.create_meeting(svc, user, body, idempotency_key=idempotency_key))
 
 
-@router.get("")
+@router.get("", response_model=MeetingList, response_model_exclude_unset=True)
 async def list_meetings(
     user: CurrentUser,
     svc: Svc,
     role: Literal["facilitator", "participant"] | None = None,
     status: str | None = None,
     archived: bool = False,
-    cursor: str | None = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            description="The next_cursor of the previous page.",
+            json_schema_extra={"pattern": CURSOR_PATTERN},
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict:
     page = await uc.list_meetings(
@@ -47,12 +62,12 @@ async def list_meetings(
     return {"items": items, "next_cursor": page.next_cursor}
 
 
-@router.get("/{meeting_id}")
+@router.get("/{meeting_id}", **MEETING)
 async def get_meeting(meeting_id: str, user: CurrentUser, svc: Svc) -> dict:
     return (await uc.view_meeting(svc, user, meeting_id)).out()
 
 
-@router.patch("/{meeting_id}")
+@router.patch("/{meeting_id}", **MEETING, responses={**CHANGES, **replayable()})
 async def edit_meeting(
     meeting_id: str,
     body: MeetingPatch,
@@ -65,17 +80,17 @@ async def edit_meeting(
     )
 
 
-@router.get("/{meeting_id}/history")
+@router.get("/{meeting_id}/history", response_model=HistoryOut)
 async def meeting_history(meeting_id: str, user: CurrentUser, svc: Svc) -> dict:
     entries = await uc.meeting_history(svc, user, meeting_id)
     return {"meeting_id": meeting_id, "items": [event_out(e) for e in entries]}
 
 
-@router.post("/{meeting_id}/archive")
+@router.post("/{meeting_id}/archive", **MEETING, responses=CHANGES)
 async def archive_meeting(meeting_id: str, user: CurrentUser, svc: Svc) -> dict:
     return (await uc.set_archived(svc, user, meeting_id, True)).out()
 
 
-@router.post("/{meeting_id}/unarchive")
+@router.post("/{meeting_id}/unarchive", **MEETING, responses=CHANGES)
 async def unarchive_meeting(meeting_id: str, user: CurrentUser, svc: Svc) -> dict:
     return (await uc.set_archived(svc, user, meeting_id, False)).out()

@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from tandem.api.auth import CurrentUser
+from tandem.api.responses import AUTHED, NotificationList, ReadOut
 from tandem.api.services import Svc
 from tandem.store.schema import NotificationRow
 from tandem.usecases import notifications
 from tandem.usecases.schemas import iso
 
-router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
+router = APIRouter(prefix="/v1/notifications", tags=["notifications"], responses=AUTHED)
 
 
 def _out(row: NotificationRow) -> dict:
@@ -28,12 +29,14 @@ def _out(row: NotificationRow) -> dict:
     }
 
 
-@router.get("")
+@router.get("", response_model=NotificationList)
 async def my_notifications(
     user: CurrentUser,
     svc: Svc,
     unread: bool = False,
-    cursor: str | None = None,
+    cursor: Annotated[
+        str | None, Query(description="The next_cursor of the previous page.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict:
     page = await notifications.list_notifications(
@@ -42,7 +45,7 @@ async def my_notifications(
     return {"items": [_out(r) for r in page.items], "next_cursor": page.next_cursor}
 
 
-@router.post("/{notification_id}/read")
+@router.post("/{notification_id}/read", response_model=ReadOut)
 async def mark_read(notification_id: str, user: CurrentUser, svc: Svc) -> dict:
     await notifications.mark_read(svc, user, notification_id)
     return {"id": notification_id, "read": True}

@@ -7,14 +7,15 @@ from fastapi.responses import JSONResponse
 
 from tandem.api.auth import CurrentUser
 from tandem.api.replies import as_response
+from tandem.api.responses import AUTHED, CHANGES, CandidateList, ReassignedOut, replayable
 from tandem.api.services import IdempotencyKey, Svc
 from tandem.usecases import reassign as uc
 from tandem.usecases.schemas import ReassignBody, clash_out
 
-router = APIRouter(prefix="/v1/meetings", tags=["meetings"])
+router = APIRouter(prefix="/v1/meetings", tags=["meetings"], responses=AUTHED)
 
 
-@router.get("/{meeting_id}/reassign-candidates")
+@router.get("/{meeting_id}/reassign-candidates", response_model=CandidateList)
 async def reassign_candidates(meeting_id: str, user: CurrentUser, svc: Svc) -> dict:
     found = await uc.reassign_candidates(svc, user, meeting_id)
     items = [
@@ -31,7 +32,12 @@ async def reassign_candidates(meeting_id: str, user: CurrentUser, svc: Svc) -> d
     return {"items": items, "next_cursor": None}
 
 
-@router.post("/{meeting_id}/reassign")
+@router.post(
+    "/{meeting_id}/reassign",
+    response_model=ReassignedOut,
+    response_model_exclude_unset=True,
+    responses={**CHANGES, **replayable()},
+)
 async def reassign_meeting(
     meeting_id: str,
     body: ReassignBody,

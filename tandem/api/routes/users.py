@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from tandem.api.auth import CurrentUser
+from tandem.api.responses import (
+    CreatedUserOut,
+    DirectoryList,
+    RoleList,
+    RoleOut,
+    SettingsUpdated,
+    UserOut,
+    errors,
+)
 from tandem.api.services import Svc
 from tandem.domain.access import require
 from tandem.domain.errors import invalid
@@ -16,21 +25,23 @@ from tandem.usecases import users as user_cases
 from tandem.usecases.meeting_access import now
 from tandem.usecases.schemas import RoleBody, SettingsPatch, UserCreate, user_out
 
-router = APIRouter(prefix="/v1", tags=["users"])
+router = APIRouter(prefix="/v1", tags=["users"], responses=errors(401, 403, 422))
+
+ROLE_NAME = r"^[a-z][a-z0-9_\-]{1,63}$"  # as RoleBody.name
 
 
-@router.get("/users/me")
+@router.get("/users/me", response_model=UserOut)
 async def me(user: CurrentUser) -> dict:
     return user_out(user)
 
 
-@router.patch("/users/me/settings")
+@router.patch("/users/me/settings", response_model=SettingsUpdated)
 async def update_settings(body: SettingsPatch, user: CurrentUser, svc: Svc) -> dict:
     updated = await user_cases.update_settings(svc, user, body)
     return {"settings": updated.preferences.model_dump(), "timezone": updated.timezone}
 
 
-@router.post("/users", status_code=201)
+@router.post("/users", status_code=201, response_model=CreatedUserOut)
 async def create_user(body: UserCreate, user: CurrentUser, svc: Svc) -> dict:
     require(user, Permission.ADMIN)
     created, token = await svc.db.write(
@@ -48,15 +59,11 @@ async def create_user(body: UserCreate, user: CurrentUser, svc: Svc) -> dict:
     return {**user_out(created), "token": token}
 
 
-@router.get("/users")
+@router.get("/users", response_model=DirectoryList)
 async def list_users(
     user: CurrentUser, svc: Svc, q: Annotated[str | None, Query(max_length=100)] = None
 ) -> dict:
     """A directory for choosing participants: names, zones and divisions, no settings."""
-    if not (user.can(Permission.FACILITATE) or user.can(Permission.OPS_HISTORY)):
-        require(user, Permission.FACILITATE)
-    everyone = await svc.db.read(users.all_users)
-    needle = (q or "").lower()
     items = [
         {
             "id": u.id,
@@ -65,20 +72,21 @@ async def list_users(
             "roles": list(u.roles),
             "divisions": list(u.divisions),
         }
-        for u in everyone
-        if needle in u.name.lower() or needle in u.email.lower()
+        for u in await user_cases.directory(svc, user, q)
     ]
     return {"items": items, "next_cursor": None}
 
 
-@router.get("/roles")
+@router.get("/roles", response_model=RoleList)
 async def list_roles(user: CurrentUser, svc: Svc) -> dict:
     table = await svc.db.read(users.role_table)
     return {"items": [{"name": k, "permissions": sorted(v)} for k, v in sorted(table.items())]}
 
 
-@router.put("/roles/{name}")
-async def define_role(name: str, body: RoleBody, user: CurrentUser, svc: Svc) -> dict:
+@router.put("/roles/{name}", response_model=RoleOut)
+async def define_role(
+    name: Annotated[str, Path(pattern=ROLE_NAME)], body: RoleBody, user: CurrentUser, svc: Svc
+) -> dict:
     require(user, Permission.ADMIN)
     if body.name != name:
         raise invalid("name", "must match the path")

@@ -18,15 +18,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import AwareDatetime, ValidationError
+from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from tandem.api.auth import CurrentUser
 from tandem.api.errors import ApiError
+from tandem.api.openapi import request_body
+from tandem.api.responses import (
+    AUTHED,
+    ScheduleImported,
+    ScheduleView,
+    StaffingImported,
+    StaffingView,
+    errors,
+)
 from tandem.api.services import Svc
-from tandem.domain.access import require
-from tandem.domain.errors import invalid, not_found
-from tandem.domain.permissions import Permission
+from tandem.domain.errors import invalid
+from tandem.domain.inputs import Instant
 from tandem.domain.times import zone
 from tandem.domain.wfm import (
     MAX_CSV_BYTES,
@@ -34,12 +42,12 @@ from tandem.domain.wfm import (
     ScheduleImport,
     StaffingImport,
 )
-from tandem.store import wfm
 from tandem.store.wfm import StoredShift, WfmActivity
 from tandem.usecases import wfm as uc
 from tandem.usecases.wfm import check_import
 
-router = APIRouter(prefix="/v1/wfm", tags=["wfm"])
+router = APIRouter(prefix="/v1/wfm", tags=["wfm"], responses=AUTHED)
+IMPORT_ERRORS = errors(409, 413)
 
 MAX_JSON_BYTES = MAX_CSV_BYTES
 
@@ -59,16 +67,12 @@ def _parse(model: type[Any], raw: bytes) -> Any:
         raise RequestValidationError(error.errors()) from None
 
 
-def _json_schema(model: type[Any]) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-        }
-    }
-
-
-@router.put("/schedules", openapi_extra=_json_schema(ScheduleImport))
+@router.put(
+    "/schedules",
+    openapi_extra=request_body(ScheduleImport),
+    response_model=ScheduleImported,
+    responses=IMPORT_ERRORS,
+)
 async def put_schedules(request: Request, user: CurrentUser, svc: Svc) -> dict:
     """Replace a business unit's week(s) of shifts and activities (see tandem.domain.wfm)."""
     check_import(user)
@@ -78,6 +82,8 @@ async def put_schedules(request: Request, user: CurrentUser, svc: Svc) -> dict:
 
 @router.post(
     "/schedules/import",
+    response_model=ScheduleImported,
+    responses=errors(400, 409, 413),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -110,7 +116,12 @@ async def import_schedules_csv(request: Request, user: CurrentUser, svc: Svc) ->
     return (await uc.import_schedule_csv(svc, user, raw)).summary()
 
 
-@router.put("/staffing", openapi_extra=_json_schema(StaffingImport))
+@router.put(
+    "/staffing",
+    openapi_extra=request_body(StaffingImport),
+    response_model=StaffingImported,
+    responses=IMPORT_ERRORS,
+)
 async def put_staffing(request: Request, user: CurrentUser, svc: Svc) -> dict:
     """Replace a business unit's staffing (forecast and scheduled headcount per 15 minutes) from
     the first interval given to the end of the last one."""
@@ -120,8 +131,8 @@ async def put_staffing(request: Request, user: CurrentUser, svc: Svc) -> dict:
 
 
 Unit = Annotated[BusinessUnit, Query()]
-From = Annotated[AwareDatetime | None, Query(alias="from")]
-To = Annotated[AwareDatetime | None, Query()]
+From = Annotated[Instant | None, Query(alias="from")]
+To = Annotated[Instant | None, Query()]
 
 
 def _range(start: datetime | None, end: datetime | None) -> None:
@@ -147,7 +158,7 @@ def _shift_out(shift: StoredShift, tz: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/schedules")
+@router.get("/schedules", response_model=ScheduleView)
 async def get_schedules(
     user: CurrentUser,
     svc: Svc,
@@ -158,11 +169,8 @@ async def get_schedules(
     """What is stored for a business unit: the imported weeks overlapping [from, to) and, for
     every member, the shifts that start in [from, to) (default: everything) with their
     activities, in the import shape."""
-    require(user, Permission.WFM_VIEW)
     _range(start, to)
-    stored = await svc.db.read(lambda session: wfm.unit_schedule(session, business_unit, start, to))
-    if stored is None:
-        raise not_found("business unit")
+    stored = await uc.view_schedule(svc, user, business_unit, start, to)
     tz = zone(stored.timezone)
     return {
         "business_unit": stored.business_unit,
@@ -186,7 +194,7 @@ async def get_schedules(
     }
 
 
-@router.get("/staffing")
+@router.get("/staffing", response_model=StaffingView)
 async def get_staffing(
     user: CurrentUser,
     svc: Svc,
@@ -195,19 +203,8 @@ async def get_staffing(
     to: To = None,
 ) -> dict:
     """The stored intervals of a business unit starting in [from, to) (default: all)."""
-    require(user, Permission.WFM_VIEW)
     _range(start, to)
-
-    def read(session: Any) -> tuple[str | None, list[tuple[datetime, float, float]]]:
-        timezone = wfm.business_unit_zone(session, business_unit)
-        rows = wfm.staffing_for(
-            session, [business_unit], start or wfm.BEGINNING, to or wfm.END_OF_TIME
-        )
-        return timezone, rows.get(business_unit, [])
-
-    timezone, rows = await svc.db.read(read)
-    if timezone is None:
-        raise not_found("business unit")
+    timezone, rows = await uc.view_staffing(svc, user, business_unit, start, to)
     tz = zone(timezone)
     return {
         "business_unit": business_unit,

@@ -29,6 +29,7 @@ from tandem.store import users
 from tandem.usecases import coaching, meetings
 from tandem.usecases.coaching import SlotQueryBody
 from tandem.usecases.schemas import MeetingCreate
+from tandem.web.forms import from_form
 from tandem.web.render import form_error, page, services
 from tandem.web.session import WebUser
 from tandem.web.timeline import Stretch, axis, days_of, legend, timeline
@@ -69,14 +70,15 @@ def week_window(week: str, tz: str) -> tuple[datetime | None, datetime | None]:
 
 def _query(form: dict[str, Any], tz: str) -> SlotQueryBody:
     start, end = week_window(form["week"], tz)
-    return SlotQueryBody.model_validate(
+    return from_form(
+        SlotQueryBody,
         {
             "attendee_ids": form["attendee_ids"],
             "facilitator_id": form["facilitator_id"] or None,
             "window_start": start,
             "window_end": end,
             "duration_minutes": form["duration_minutes"],
-        }
+        },
     )
 
 
@@ -229,7 +231,8 @@ async def book(request: Request, user: WebUser) -> Response:
     form = _form(raw, user.timezone)
     svc = services(request)
     try:
-        body = MeetingCreate.model_validate(
+        body = from_form(
+            MeetingCreate,
             {
                 "kind": MeetingKind.COACHING,
                 "name": form["name"],
@@ -237,7 +240,7 @@ async def book(request: Request, user: WebUser) -> Response:
                 "facilitator_id": form["facilitator_id"] or None,
                 "starts_at": raw.get("starts_at"),
                 "duration_minutes": form["duration_minutes"],
-            }
+            },
         )
         key = str(raw.get("idempotency_key") or "") or None
         reply = await meetings.create_meeting(svc, user, body, idempotency_key=key)

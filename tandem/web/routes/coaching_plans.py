@@ -23,6 +23,7 @@ from tandem.domain.users import User
 from tandem.store import users
 from tandem.usecases import coaching
 from tandem.usecases.coaching import CommitBody, Plan, PlanBody
+from tandem.web.forms import from_form
 from tandem.web.render import form_error, page, services
 from tandem.web.routes.coaching import DEFAULT_NAME, DURATIONS
 from tandem.web.session import WebUser
@@ -75,7 +76,8 @@ def _day_start(text: str, tz: str, *, after: bool = False) -> datetime | None:
 
 
 def _body(form: dict[str, Any], tz: str) -> PlanBody:
-    return PlanBody.model_validate(
+    return from_form(
+        PlanBody,
         {
             "attendee_ids": form["attendee_ids"],
             "facilitator_ids": form["facilitator_ids"],
@@ -85,7 +87,7 @@ def _body(form: dict[str, Any], tz: str) -> PlanBody:
             "transition_minutes": form["transition_minutes"] or 0,
             "max_per_facilitator_per_day": form["max_per_facilitator_per_day"] or None,
             "name": form["name"],
-        }
+        },
     )
 
 
@@ -195,7 +197,7 @@ async def show_plan(plan_id: str, request: Request, user: WebUser) -> HTMLRespon
 async def commit(plan_id: str, request: Request, user: WebUser) -> Response:
     form = await request.form()
     try:
-        body = CommitBody.model_validate({"mode": form.get("mode") or CommitMode.BOOK_REST})
+        body = from_form(CommitBody, {"mode": form.get("mode") or CommitMode.BOOK_REST})
         await coaching.commit_plan(services(request), user, plan_id, body)
     except (DomainError, ValidationError) as error:
         # E.g. committed already (409): the plan as it is now, with the reason on top.

@@ -4,18 +4,17 @@ changed section back, so the page does not reload."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
 from tandem.domain.content import ItemKind
 from tandem.domain.errors import DomainError, invalid
-from tandem.uploads import upload_reader
+from tandem.uploads import document_response, upload_reader
 from tandem.usecases import attachments, content
 from tandem.usecases.attachments import AttachmentBody
 from tandem.usecases.content import ItemCreate, ItemPatch, MoveBody, NoteCreate, NotePatch
+from tandem.web.forms import from_form
 from tandem.web.render import services
 from tandem.web.routes.meeting_view import (
     HIDE_PRIVATE_COOKIE,
@@ -43,7 +42,8 @@ def _item_routes(path: str, kind: ItemKind) -> None:
     async def add(meeting_id: str, request: Request, user: WebUser) -> Response:
         form = await request.form()
         try:
-            body = ItemCreate.model_validate(
+            body = from_form(
+                ItemCreate,
                 {
                     "text": form.get("text", ""),
                     "url": _optional(form.get("url")),
@@ -55,7 +55,7 @@ def _item_routes(path: str, kind: ItemKind) -> None:
                         if kind is ItemKind.ACTION
                         else {}
                     ),
-                }
+                },
             )
             await content.add_item(services(request), user, meeting_id, kind, body)
         except (DomainError, ValidationError) as error:
@@ -68,7 +68,7 @@ def _item_routes(path: str, kind: ItemKind) -> None:
     async def move(meeting_id: str, item_id: str, request: Request, user: WebUser) -> Response:
         form = await request.form()
         try:
-            body = MoveBody.model_validate({"direction": form.get("direction")})
+            body = from_form(MoveBody, {"direction": form.get("direction")})
             await content.move_item(services(request), user, meeting_id, kind, item_id, body)
         except (DomainError, ValidationError) as error:
             return await failed(
@@ -115,8 +115,9 @@ _item_routes("action-items", ItemKind.ACTION)
 async def add_note(meeting_id: str, request: Request, user: WebUser) -> Response:
     form = await request.form()
     try:
-        body = NoteCreate.model_validate(
-            {"body": form.get("body", ""), "visibility": form.get("visibility") or "shared"}
+        body = from_form(
+            NoteCreate,
+            {"body": form.get("body", ""), "visibility": form.get("visibility") or "shared"},
         )
         await content.add_note(services(request), user, meeting_id, body)
     except (DomainError, ValidationError) as error:
@@ -153,7 +154,7 @@ async def private_view(meeting_id: str, request: Request, user: WebUser) -> Resp
 async def edit_note(meeting_id: str, note_id: str, request: Request, user: WebUser) -> Response:
     form = await request.form()
     try:
-        body = NotePatch.model_validate({"body": form.get("body", "")})
+        body = from_form(NotePatch, {"body": form.get("body", "")})
         await content.edit_note(services(request), user, meeting_id, note_id, body)
     except (DomainError, ValidationError) as error:
         return await failed(
@@ -183,13 +184,14 @@ def _attachment_body(form: object, kind: str) -> AttachmentBody:
         typed = str(get("interaction") or "").strip()
         where = "url" if typed.startswith(("http://", "https://")) else "ref"
         try:
-            return AttachmentBody.model_validate({"kind": kind, where: typed or None})
+            return from_form(AttachmentBody, {"kind": kind, where: typed or None})
         except ValidationError as error:
             # The page has one field for both: put the message there.
             message = error.errors()[0]["msg"].removeprefix("Value error, ")
             raise invalid("interaction", message) from None
-    return AttachmentBody.model_validate(
-        {"kind": "link", "url": _optional(get("url")), "title": _optional(get("title"))}
+    return from_form(
+        AttachmentBody,
+        {"kind": "link", "url": _optional(get("url")), "title": _optional(get("title"))},
     )
 
 
@@ -233,14 +235,7 @@ async def download(
     meeting_id: str, attachment_id: str, request: Request, user: WebUser
 ) -> Response:
     row = await attachments.download_document(services(request), user, meeting_id, attachment_id)
-    # An ASCII fallback name and the real one (RFC 6266): headers cannot carry raw UTF-8.
-    fallback = row.title.encode("ascii", "replace").decode().replace('"', "")
-    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(row.title)}"
-    return Response(
-        row.content,
-        media_type=row.content_type,
-        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
-    )
+    return document_response(row)
 
 
 @router.post("/meetings/{meeting_id}/attachments/{attachment_id}/delete", include_in_schema=False)

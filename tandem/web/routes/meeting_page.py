@@ -25,7 +25,7 @@ from tandem.usecases.schemas import (
     ReassignBody,
     RescheduleBody,
 )
-from tandem.web.forms import local_datetime
+from tandem.web.forms import from_form, local_datetime
 from tandem.web.render import page, services
 from tandem.web.routes import meeting_content
 from tandem.web.routes.meeting_view import PAGE, back_to, failed, meeting_context
@@ -79,14 +79,15 @@ def _focus(raw: str) -> list[dict[str, str]]:
 async def edit(meeting_id: str, request: Request, user: WebUser) -> Response:
     form = await request.form()
     try:
-        body = MeetingPatch.model_validate(
+        body = from_form(
+            MeetingPatch,
             {
                 "name": _text(form, "name"),
                 "description": str(form.get("description") or ""),
                 "location": _text(form, "location"),
                 "participant_preview": form.get("participant_preview") == "on",
                 "focus": _focus(str(form.get("focus") or "")),
-            }
+            },
         )
         await meetings.edit_meeting(services(request), user, meeting_id, body)
     except (DomainError, ValidationError) as error:
@@ -109,12 +110,13 @@ async def reschedule(meeting_id: str, request: Request, user: WebUser) -> Respon
     chosen slot finder time, an ISO instant. Either way the field is ``starts_at``."""
     form = await request.form()
     try:
-        body = RescheduleBody.model_validate(
+        body = from_form(
+            RescheduleBody,
             {
                 "starts_at": local_datetime(_text(form, "starts_at"), user.timezone),
                 "duration_minutes": _optional(form, "duration_minutes"),
                 "reason": _text(form, "reason"),
-            }
+            },
         )
         await lifecycle.reschedule_meeting(services(request), user, meeting_id, body)
     except (DomainError, ValidationError) as error:
@@ -126,7 +128,7 @@ async def reschedule(meeting_id: str, request: Request, user: WebUser) -> Respon
 async def cancel(meeting_id: str, request: Request, user: WebUser) -> Response:
     form = await request.form()
     try:
-        body = ReasonBody.model_validate({"reason": _text(form, "reason")})
+        body = from_form(ReasonBody, {"reason": _text(form, "reason")})
         await lifecycle.cancel_meeting(services(request), user, meeting_id, body)
     except (DomainError, ValidationError) as error:
         return await failed(request, user, meeting_id, error, form=form, which="cancel")
@@ -137,8 +139,8 @@ async def cancel(meeting_id: str, request: Request, user: WebUser) -> Response:
 async def invite_guest(meeting_id: str, request: Request, user: WebUser) -> Response:
     form = await request.form()
     try:
-        body = GuestBody.model_validate(
-            {"email": _text(form, "email"), "replaces": _optional(form, "replaces")}
+        body = from_form(
+            GuestBody, {"email": _text(form, "email"), "replaces": _optional(form, "replaces")}
         )
         await lifecycle.invite_guest(services(request), user, meeting_id, body)
     except (DomainError, ValidationError) as error:
@@ -158,8 +160,9 @@ async def _still_visible(request: Request, user: User, meeting_id: str) -> bool:
 async def reassign_to(meeting_id: str, request: Request, user: WebUser) -> Response:
     form = await request.form()
     try:
-        body = ReassignBody.model_validate(
-            {"facilitator_id": _text(form, "facilitator_id"), "reason": _optional(form, "reason")}
+        body = from_form(
+            ReassignBody,
+            {"facilitator_id": _text(form, "facilitator_id"), "reason": _optional(form, "reason")},
         )
         await reassign.reassign_meeting(services(request), user, meeting_id, body)
     except (DomainError, ValidationError) as error:

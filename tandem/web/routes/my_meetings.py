@@ -18,7 +18,7 @@ from tandem.store import users
 from tandem.usecases import lifecycle, meetings
 from tandem.usecases.actions import allowed_actions
 from tandem.usecases.schemas import MeetingCreate
-from tandem.web.forms import local_datetime
+from tandem.web.forms import from_form, local_datetime
 from tandem.web.render import form_error, page, services
 from tandem.web.session import WebUser
 
@@ -86,7 +86,8 @@ async def schedule_one_to_one(request: Request, user: WebUser) -> Response:
     form = await request.form()
     svc = services(request)
     try:
-        body = MeetingCreate.model_validate(
+        body = from_form(
+            MeetingCreate,
             {
                 "kind": MeetingKind.ONE_TO_ONE,
                 "name": form.get("name", ""),
@@ -96,7 +97,7 @@ async def schedule_one_to_one(request: Request, user: WebUser) -> Response:
                 "location": form.get("location", ""),
                 "description": form.get("description", ""),
                 "participant_preview": form.get("participant_preview") == "on",
-            }
+            },
         )
         reply = await meetings.create_meeting(svc, user, body)
     except (DomainError, ValidationError) as error:

@@ -15,7 +15,7 @@ from tandem.domain.users import User
 from tandem.store import users
 from tandem.usecases import series
 from tandem.usecases.series import SeriesCreate, SeriesPatch
-from tandem.web.forms import local_datetime
+from tandem.web.forms import from_form, local_datetime
 from tandem.web.render import form_error, page, services
 from tandem.web.session import WebUser
 
@@ -63,13 +63,14 @@ def _times(form: Any, user: User) -> dict[str, Any]:
 async def create_series(request: Request, user: WebUser) -> Response:
     form = await request.form()
     try:
-        body = SeriesCreate.model_validate(
+        body = from_form(
+            SeriesCreate,
             {
                 "participant_id": form.get("participant_id", ""),
                 "name": form.get("name", ""),
                 "location": form.get("location", ""),
                 **_times(form, user),
-            }
+            },
         )
         reply = await series.create_series(services(request), user, body)
     except (DomainError, ValidationError) as error:
@@ -111,7 +112,7 @@ async def edit_series(series_id: str, request: Request, user: WebUser) -> Respon
             if form.get(field):
                 changes[field] = form.get(field)
         await series.edit_series(
-            services(request), user, series_id, SeriesPatch.model_validate(changes)
+            services(request), user, series_id, from_form(SeriesPatch, changes)
         )
     except (DomainError, ValidationError) as error:
         context = await _detail_context(request, user, series_id)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from tandem.domain.errors import DomainError
 from tandem.usecases import users
 from tandem.usecases.schemas import SettingsPatch
+from tandem.web.forms import from_form
 from tandem.web.render import form_error, page, services
 from tandem.web.session import WebUser
 
@@ -47,7 +48,7 @@ async def save_settings(
     # An unticked checkbox is simply absent from the form.
     form = {"meeting_reminders": meeting_reminders is not None, "timezone": timezone}
     try:
-        await users.update_settings(services(request), user, SettingsPatch.model_validate(form))
+        await users.update_settings(services(request), user, from_form(SettingsPatch, form))
     except (DomainError, ValidationError) as error:
         return await form_error(
             request, "settings.html", user, error, form=form, zones=time_zones(), saved=False
