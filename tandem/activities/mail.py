@@ -1,20 +1,24 @@
 """E-mail delivery from the outbox: SMTP when configured, otherwise .eml files in the data folder.
 
-Rows are leased in a short transaction, sent outside it (so a slow mail server never holds the
-database), then marked sent. A worker that dies mid-send leaves a lease that expires, and the
-message is sent again: delivery is at-least-once, and the Message-ID is derived from the dedupe
-key so mail clients fold any duplicate.
+One message at a time: it is leased in a short transaction, sent outside it (so a slow mail
+server never holds the database), then marked in the transaction that leases the next. A worker
+that dies mid-send leaves only that message's lease, which runs out within seconds, and that one
+message is sent again: delivery is at-least-once with at most one repeat per crash, and the
+Message-ID is derived from the dedupe key so mail clients fold the repeat.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import logging
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -27,8 +31,9 @@ from tandem.store.schema import NotificationRow
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
-BATCH = 50
+# Short, so the message a dead worker was sending goes again soon; renewed while a slow server
+# takes longer than this (see MailDispatcher._send).
+LEASE = timedelta(seconds=10)
 
 
 def build_message(row: NotificationRow, sender: str) -> EmailMessage:
@@ -71,7 +76,10 @@ class SmtpTransport:
 
 
 class FileTransport:
-    """Writes each message as ``<data>/mail/<Message-ID>.eml`` (open it with any mail client)."""
+    """Writes each delivery as ``<data>/mail/<Message-ID>.eml`` (open it with any mail client).
+
+    A repeated delivery of the same message gets ``<Message-ID>.2.eml``, ``.3.eml``…: nothing is
+    overwritten, so a duplicate shows as a second file instead of hiding."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -80,9 +88,36 @@ class FileTransport:
         # Messages carry sign-in and guest links: this user's to read only (0700 and 0600).
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         name = message["Message-ID"].strip("<>").split("@")[0]
-        fd = os.open(self.folder / f"{name}.eml", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(bytes(message))
+        for attempt in itertools.count(1):
+            path = self.folder / (f"{name}.eml" if attempt == 1 else f"{name}.{attempt}.eml")
+            try:
+                # O_EXCL: the name is this delivery's alone, even with two dispatchers at once.
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(bytes(message))
+            return
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How sending one leased message went: ``error`` is None when it was delivered."""
+
+    row: NotificationRow
+    error: str | None
+
+
+def _settle_and_lease(
+    outcome: Outcome | None, lease_next: bool, session: Session
+) -> NotificationRow | None:
+    """Record the last message's outcome and lease the next, in one transaction."""
+    now = datetime.now(UTC)
+    if outcome is not None and outcome.error is None:
+        outbox.mark_sent(session, outcome.row.id, now)
+    elif outcome is not None:
+        outbox.mark_failed_attempt(session, outcome.row, outcome.error, now)
+    return outbox.lease_next_email(session, now, LEASE) if lease_next else None
 
 
 class MailDispatcher:
@@ -95,50 +130,47 @@ class MailDispatcher:
     def wake(self) -> None:
         self._wakeup.set()
 
-    @staticmethod
-    def _claim(session: Session) -> list[NotificationRow]:
-        now = datetime.now(UTC)
-        rows = outbox.claim_due_emails(session, now, BATCH)
-        for row in rows:
-            row.email_next_attempt_at = now + LEASE
-        return rows
-
-    async def drain(self) -> int:
-        """Send everything due now; returns how many were delivered."""
+    async def drain(self, stop: asyncio.Event | None = None) -> int:
+        """Send everything due now, one message at a time; returns how many were delivered.
+        ``stop`` ends the pass after the message in flight (its outcome is still recorded)."""
         delivered = 0
-        while rows := await self.db.write(self._claim):
-            sent = []
-            for row in rows:
-                try:
-                    await self.transport.send(build_message(row, self.sender))
-                except Exception as error:
-                    log.warning("e-mail %s to %s failed: %s", row.id, row.email, error)
-                    failure = repr(error)
-                    await self.db.write(
-                        lambda s, row=row, failure=failure: outbox.mark_failed_attempt(
-                            s, row, failure, datetime.now(UTC)
-                        )
-                    )
-                    continue
-                sent.append(row.id)
-            if sent:
-                await self.db.write(
-                    lambda s, sent=sent: outbox.mark_sent(s, sent, datetime.now(UTC))
-                )
-            delivered += len(sent)
-            if len(rows) < BATCH:
-                break
-        return delivered
+        outcome: Outcome | None = None
+        while True:
+            lease_next = stop is None or not stop.is_set()
+            row = await self.db.write(partial(_settle_and_lease, outcome, lease_next))
+            if row is None:
+                return delivered
+            outcome = await self._send(row)
+            delivered += outcome.error is None
+
+    async def _send(self, row: NotificationRow) -> Outcome:
+        sending = asyncio.ensure_future(self.transport.send(build_message(row, self.sender)))
+        try:
+            # A slow server may take longer than the lease: renew it meanwhile, so no other
+            # dispatcher takes the message for an abandoned one and sends it a second time.
+            renew_every = LEASE.total_seconds() / 3
+            while not (await asyncio.wait([sending], timeout=renew_every))[0]:
+                until = datetime.now(UTC) + LEASE
+                await self.db.write(lambda s, until=until: outbox.extend_lease(s, row.id, until))
+            sending.result()
+        except Exception as error:
+            log.warning("e-mail %s to %s failed: %s", row.id, row.email, error)
+            return Outcome(row, repr(error))
+        finally:
+            sending.cancel()  # only if renewing the lease failed; then the lease runs out
+        return Outcome(row, None)
 
     async def run(self, stop: asyncio.Event, poll_seconds: float = 2.0) -> None:
-        """Deliver until ``stop``: woken at once by new rows, and polling for retries. Stopping
-        between passes (not cancelling) never abandons a transaction half-way."""
+        """Deliver until ``stop``: woken at once by new rows, and polling for retries (and for
+        leases that ran out). Stopping between messages (not cancelling) never abandons a
+        transaction half-way."""
         while not stop.is_set():
+            # Cleared before the pass: a row added during it wakes the next one at once.
+            self._wakeup.clear()
             try:
-                await self.drain()
+                await self.drain(stop)
             except Exception:
                 log.exception("mail dispatcher pass failed; retrying")
-            self._wakeup.clear()
             waits = [asyncio.ensure_future(self._wakeup.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waits, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
             for waiting in waits:

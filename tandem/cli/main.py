@@ -49,12 +49,12 @@ def _api(args: argparse.Namespace) -> int:
     import uvicorn
 
     from tandem.api.app import create_app
+    from tandem.cli.api_server import api_config
 
     settings = _settings(args)
-    uvicorn.run(
-        create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning"
-    )
-    return 0
+    server = uvicorn.Server(api_config(create_app(settings), settings))
+    server.run()
+    return 0 if server.started else 3  # as uvicorn.run: 3 when it could not start (a taken port)
 
 
 def _migrate(args: argparse.Namespace) -> int:

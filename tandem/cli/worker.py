@@ -115,15 +115,18 @@ async def connect_with_retry(settings: Settings, attempts: int = 60) -> Client:
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     db = Database(settings.database, schema=settings.database_schema)
-    client = await connect_with_retry(settings)
     dispatcher = mail_dispatcher(settings, db)
-    worker = build_worker(client, settings, db, on_outbox=dispatcher.wake)
+    # Mail already in the outbox needs only the database: a restarted worker delivers it while
+    # it is still reaching Temporal (and if Temporal is down).
+    delivering = asyncio.create_task(dispatcher.run(stop))
     try:
+        client = await connect_with_retry(settings)
+        worker = build_worker(client, settings, db, on_outbox=dispatcher.wake)
         async with worker:
             await ensure_digests(client, settings)
-            delivering = asyncio.create_task(dispatcher.run(stop))
             log.info("worker polling task queue %r", settings.task_queue)
             await stop.wait()
-            await delivering
     finally:
+        stop.set()  # also when Temporal never answered: the dispatcher ends after its message
+        await delivering
         db.dispose()

@@ -105,7 +105,10 @@ def mark_read(
     return row
 
 
-def claim_due_emails(session: Session, now: datetime, limit: int) -> list[NotificationRow]:
+def lease_next_email(session: Session, now: datetime, lease: timedelta) -> NotificationRow | None:
+    """The next due e-mail, leased until ``now + lease``: hidden from every dispatcher (this one
+    included) until it is marked or the lease runs out. One at a time, so a dispatcher that dies
+    leaves at most the one message it was sending to go again."""
     query = (
         select(NotificationRow)
         .where(
@@ -113,18 +116,32 @@ def claim_due_emails(session: Session, now: datetime, limit: int) -> list[Notifi
             NotificationRow.email_next_attempt_at <= now,
         )
         .order_by(NotificationRow.email_next_attempt_at)
-        .limit(limit)
+        .limit(1)
     )
     if session.get_bind().dialect.name == "postgresql":
         # Several workers may dispatch at once; each takes rows the others have not locked.
         query = query.with_for_update(skip_locked=True)
-    return list((session.scalars(query)).all())
+    row = session.scalars(query).first()
+    if row is not None:
+        row.email_next_attempt_at = now + lease
+    return row
 
 
-def mark_sent(session: Session, notification_ids: list[str], now: datetime) -> None:
+def extend_lease(session: Session, notification_id: str, until: datetime) -> None:
     session.execute(
         update(NotificationRow)
-        .where(NotificationRow.id.in_(notification_ids))
+        .where(
+            NotificationRow.id == notification_id,
+            NotificationRow.email_status == EmailStatus.PENDING.value,
+        )
+        .values(email_next_attempt_at=until)
+    )
+
+
+def mark_sent(session: Session, notification_id: str, now: datetime) -> None:
+    session.execute(
+        update(NotificationRow)
+        .where(NotificationRow.id == notification_id)
         .values(email_status=EmailStatus.SENT.value, email_sent_at=now, email_error=None)
     )
 

@@ -118,3 +118,122 @@ async def test_o3_up_runs_everything_stops_cleanly_and_resumes_pending_timers(
     finally:
         output = await _stop(second)
     assert second.returncode == 0, output
+
+
+# -- under faults (issue 8, item 5) ----------------------------------------------------------
+
+
+def _flags() -> tuple[list[str], str]:
+    api, temporal, ui = free_port(), free_port(), free_port()
+    flags = ["--api-port", str(api), "--temporal-port", str(temporal), "--ui-port", str(ui)]
+    return flags, f"http://127.0.0.1:{api}"
+
+
+def _ports(flags: list[str]) -> list[int]:
+    return [int(value) for value in flags[1::2]]
+
+
+def _children(parent: int) -> dict[int, str]:
+    """The live (not zombie) child processes of ``parent``: pid → command line."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, ppid = stat.read_text().rsplit(")", 1)[1].split()[:2]
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
+            continue  # gone meanwhile
+        if int(ppid) == parent and state != "Z":
+            found[int(stat.parent.name)] = command
+    return found
+
+
+def _child(parent: int, command: str) -> int | None:
+    """The pid of ``parent``'s child running ``tandem <command>``."""
+    suffix = f"tandem.cli.main {command} "
+    return next((pid for pid, line in _children(parent).items() if line.endswith(suffix)), None)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+async def _add_user(data_dir: Path, name: str, role: str) -> dict:
+    email = f"{name.lower()}@example.com"
+    added = await _tandem(
+        "users", "add", name, "--email", email, "--role", role, "--division", "north",
+        data_dir=data_dir,
+    )  # fmt: skip
+    printed, _ = await added.communicate()
+    return json.loads(printed)
+
+
+@pytest.mark.timeout(300)
+async def test_up_restarts_a_killed_worker_and_api_and_refuses_a_second_up(
+    tmp_path: Path,
+) -> None:
+    flags, url = _flags()
+    first = await _tandem("up", *flags, data_dir=tmp_path)
+    try:
+        await eventually(lambda: _ready(url), within=90, every=0.5)
+
+        # A second `tandem up` on the same folder (other ports) names the one running.
+        second = await _tandem("up", *_flags()[0], data_dir=tmp_path)
+        refused, _ = await asyncio.wait_for(second.communicate(), 60)
+        assert second.returncode != 0
+        assert f"already running for {tmp_path} (pid {first.pid})" in refused.decode()
+
+        lead = await _add_user(tmp_path, "Lead", "supervisor")
+        agent = await _add_user(tmp_path, "Agent", "agent")
+        for command in ("worker", "api"):
+            killed = _child(first.pid, command)
+            assert killed is not None, _children(first.pid)
+            os.kill(killed, signal.SIGKILL)
+            await eventually(lambda c=command, k=killed: _child(first.pid, c) not in (None, k))
+            await eventually(lambda: _ready(url), within=90, every=0.5)
+
+        # The restarted worker does the work: a create answers once its workflow has run.
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            created = await http.post(
+                "/v1/meetings",
+                json={
+                    "kind": "one_to_one",
+                    "name": "After a crash",
+                    "participant_ids": [agent["id"]],
+                    "starts_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+                    "duration_minutes": 30,
+                },
+                headers={"Authorization": f"Bearer {lead['token']}"},
+            )
+        assert created.status_code == 201, created.text
+    finally:
+        output = await _stop(first)
+    assert first.returncode == 0, output
+    assert "the worker (pid" in output and "was killed by SIGKILL; starting it again" in output
+    assert "the API is running again" in output, output
+    assert "Tandem stopped." in output
+    assert all(_port_free(p) for p in _ports(flags)), "a child process outlived tandem up"
+
+
+@pytest.mark.timeout(240)
+async def test_a_killed_supervisor_takes_its_children_along(tmp_path: Path) -> None:
+    flags, url = _flags()
+    first = await _tandem("up", *flags, data_dir=tmp_path)
+    await eventually(lambda: _ready(url), within=90, every=0.5)
+    children = _children(first.pid)
+    assert len(children) == 3, children  # Temporal, worker, API
+
+    first.kill()  # SIGKILL: no chance to stop anything itself
+    await first.wait()
+    await eventually(lambda: not any(_alive(pid) for pid in children), within=5)
+    assert all(_port_free(p) for p in _ports(flags))
+
+    # Its stale lock file blocks nothing: the same ports and folder start again.
+    again = await _tandem("up", *flags, data_dir=tmp_path)
+    try:
+        await eventually(lambda: _ready(url), within=90, every=0.5)
+    finally:
+        output = await _stop(again)
+    assert again.returncode == 0, output
