@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         DeleteOccurrence,
         EditSeries,
         EndSeries,
+        Occurrence,
         Series,
         SeriesInput,
         SeriesStatus,
@@ -57,6 +58,9 @@ MATERIALISE_BEFORE_ANSWER = "materialise-before-answer"
 # An edit while the next occurrence is gap-shifted keeps the series' own wall time (S1);
 # histories from before re-anchored on the shifted time, and replay must do that again.
 OWN_WALL_TIME = "edit-keeps-own-wall-time"
+# Occurrences due together are booked together (they are different weeks of one pair, so they
+# cannot clash with each other): a create answers after one round of bookings, not four.
+MATERIALISE_TOGETHER = "materialise-together"
 
 
 def workflow_id(series_id: str) -> str:
@@ -116,18 +120,13 @@ class SeriesWorkflow:
     async def _materialise(self) -> None:
         now = workflow.now()
         due = self.series.due(now)
+        pending = [o for o in due if o.index not in self.materialised]
+        if workflow.patched(MATERIALISE_TOGETHER):
+            results = await asyncio.gather(*(self._book(o) for o in pending))
+        else:
+            results = [await self._book(o) for o in pending]
         changed = False
-        for occurrence in due:
-            if occurrence.index in self.materialised:
-                continue
-            result = await workflow.execute_activity(
-                MATERIALISE_OCCURRENCE,
-                Materialise(series=self.series, occurrence=occurrence),
-                result_type=Materialised,
-                start_to_close_timeout=timedelta(minutes=2),
-                retry_policy=RETRY,
-                summary=f"occurrence {occurrence.index}",
-            )
+        for occurrence, result in zip(pending, results, strict=True):
             if result.booked:
                 self.materialised.add(occurrence.index)
                 changed |= self.clashes.pop(occurrence.index, None) is not None
@@ -147,6 +146,16 @@ class SeriesWorkflow:
             await self._sync()
         if not due and self.series.next_after(now, include_skipped=True) is None:
             await self._end(None, "its last occurrence has passed")
+
+    async def _book(self, occurrence: Occurrence) -> Materialised:
+        return await workflow.execute_activity(
+            MATERIALISE_OCCURRENCE,
+            Materialise(series=self.series, occurrence=occurrence),
+            result_type=Materialised,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=RETRY,
+            summary=f"occurrence {occurrence.index}",
+        )
 
     def _until_next_pass(self) -> timedelta | None:
         now = workflow.now()
