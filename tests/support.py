@@ -60,6 +60,15 @@ async def eventually(check: Callable[[], Any], within: float = 15.0, every: floa
         await asyncio.sleep(every)
 
 
+async def is_ready(url: str) -> bool:
+    """Whether a Tandem API at ``url`` answers ``/ready`` with 200 (false while it starts)."""
+    try:
+        async with httpx.AsyncClient() as http:
+            return (await http.get(f"{url}/ready", timeout=2)).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 # -- mail ------------------------------------------------------------------------------------
 
 

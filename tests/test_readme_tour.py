@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import eventually, free_port
+from tests.support import eventually, free_port, is_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -51,14 +51,6 @@ def test_the_tour_has_blocks_and_no_placeholders() -> None:
         assert '"..."' not in block and "<token>" not in block, block
 
 
-async def _ready(url: str) -> bool:
-    try:
-        async with httpx.AsyncClient() as http:
-            return (await http.get(f"{url}/ready", timeout=2)).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 @pytest.mark.skipif(not (shutil.which("jq") and shutil.which("curl")), reason="needs jq and curl")
 @pytest.mark.timeout(420)
 async def test_the_readme_tour_runs_against_tandem_up_demo(tmp_path: Path) -> None:
@@ -71,7 +63,7 @@ async def test_the_readme_tour_runs_against_tandem_up_demo(tmp_path: Path) -> No
     )  # fmt: skip
     url = f"http://127.0.0.1:{api}"
     try:
-        await eventually(lambda: _ready(url), within=120, every=0.5)
+        await eventually(lambda: is_ready(url), within=120, every=0.5)
         # The demo's 1:1 series are started just after the API answers; the tour expects them.
         await asyncio.sleep(2)
         script = tour_script(tour_blocks(README.read_text()))

@@ -934,22 +934,10 @@ async def test_issue7_a_trailing_slash_is_404_not_a_redirect(stack: Stack, path:
 async def test_issue7_a_number_is_not_a_time_in_a_query(stack: Stack, value: str) -> None:
     """``from``/``to`` are ISO-8601 instants, never Unix times (series occurrences, WFM views)."""
     sup, agent = await stack.person("supervisor"), await stack.person("agent")
-    series = await stack.http.post(
-        "/v1/series",
-        json={
-            "participant_id": agent.id,
-            "name": "Weekly",
-            "starts_at": at(days=2),
-            "duration_minutes": 30,
-            "timezone": "Europe/London",
-            "recurrence": "weekly",
-        },
-        headers=sup.auth,
-    )
-    assert series.status_code == 201, series.text
+    series = await stack.series(sup, agent, name="Weekly", starts_at=at(days=2))
     for params in ({"from": value}, {"to": value}):
         response = await stack.http.get(
-            f"/v1/series/{series.json()['id']}/occurrences", params=params, headers=sup.auth
+            f"/v1/series/{series['id']}/occurrences", params=params, headers=sup.auth
         )
         field_name = next(iter(params))
         assert_names(error_of(response, 422), field_name, ("not a number",))

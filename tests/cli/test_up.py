@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import eventually, free_port
+from tests.support import eventually, free_port, is_ready
 
 
 async def _tandem(*args: str, data_dir: Path) -> asyncio.subprocess.Process:
@@ -23,14 +23,6 @@ async def _tandem(*args: str, data_dir: Path) -> asyncio.subprocess.Process:
         sys.executable, "-m", "tandem.cli.main", *args, "--data-dir", str(data_dir),
         env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
-
-
-async def _ready(url: str) -> bool:
-    try:
-        async with httpx.AsyncClient() as http:
-            return (await http.get(f"{url}/ready", timeout=2)).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 async def _stop(process: asyncio.subprocess.Process) -> str:
@@ -60,7 +52,7 @@ async def test_o3_up_runs_everything_stops_cleanly_and_resumes_pending_timers(
     url = f"http://127.0.0.1:{ports[0]}"
 
     first = await _tandem("up", "--demo", *flags, data_dir=tmp_path)
-    await eventually(lambda: _ready(url), within=90, every=0.5)
+    await eventually(lambda: is_ready(url), within=90, every=0.5)
     people = {
         p["email"].split("@")[0]: p for p in json.loads((tmp_path / "demo-tokens.json").read_text())
     }
@@ -99,7 +91,7 @@ async def test_o3_up_runs_everything_stops_cleanly_and_resumes_pending_timers(
 
     second = await _tandem("up", *flags, data_dir=tmp_path)
     try:
-        await eventually(lambda: _ready(url), within=90, every=0.5)
+        await eventually(lambda: is_ready(url), within=90, every=0.5)
         ana = {"Authorization": f"Bearer {people['ana']['token']}"}
         async with httpx.AsyncClient(base_url=url) as http:
             seen = await http.get(f"/v1/meetings/{meeting['id']}", headers=ana)
@@ -177,7 +169,7 @@ async def test_up_restarts_a_killed_worker_and_api_and_refuses_a_second_up(
     flags, url = _flags()
     first = await _tandem("up", *flags, data_dir=tmp_path)
     try:
-        await eventually(lambda: _ready(url), within=90, every=0.5)
+        await eventually(lambda: is_ready(url), within=90, every=0.5)
 
         # A second `tandem up` on the same folder (other ports) names the one running.
         second = await _tandem("up", *_flags()[0], data_dir=tmp_path)
@@ -192,7 +184,7 @@ async def test_up_restarts_a_killed_worker_and_api_and_refuses_a_second_up(
             assert killed is not None, _children(first.pid)
             os.kill(killed, signal.SIGKILL)
             await eventually(lambda c=command, k=killed: _child(first.pid, c) not in (None, k))
-            await eventually(lambda: _ready(url), within=90, every=0.5)
+            await eventually(lambda: is_ready(url), within=90, every=0.5)
 
         # The restarted worker does the work: a create answers once its workflow has run.
         async with httpx.AsyncClient(base_url=url, timeout=60) as http:
@@ -221,7 +213,7 @@ async def test_up_restarts_a_killed_worker_and_api_and_refuses_a_second_up(
 async def test_a_killed_supervisor_takes_its_children_along(tmp_path: Path) -> None:
     flags, url = _flags()
     first = await _tandem("up", *flags, data_dir=tmp_path)
-    await eventually(lambda: _ready(url), within=90, every=0.5)
+    await eventually(lambda: is_ready(url), within=90, every=0.5)
     children = _children(first.pid)
     assert len(children) == 3, children  # Temporal, worker, API
 
@@ -233,7 +225,7 @@ async def test_a_killed_supervisor_takes_its_children_along(tmp_path: Path) -> N
     # Its stale lock file blocks nothing: the same ports and folder start again.
     again = await _tandem("up", *flags, data_dir=tmp_path)
     try:
-        await eventually(lambda: _ready(url), within=90, every=0.5)
+        await eventually(lambda: is_ready(url), within=90, every=0.5)
     finally:
         output = await _stop(again)
     assert again.returncode == 0, output
