@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # An API connection that has not sent a whole request head this long after connecting or
     # after its last response is closed: idle and slow clients cannot hoard file descriptors.
     client_idle_timeout_seconds: float = 30.0
+    # How long the API waits for a workflow to confirm a change before answering 503.
+    update_wait_seconds: float = 10.0
 
     @property
     def database(self) -> str:

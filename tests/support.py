@@ -266,8 +266,10 @@ async def running_stack(
     smtp: tuple[Mailbox, str] | None = None,
     worker_options: dict[str, Any] | None = None,
     in_process_worker: bool = True,
+    **settings_options: Any,
 ) -> AsyncIterator[Stack]:
-    """``in_process_worker=False`` leaves the task queue to workers the test runs itself."""
+    """``in_process_worker=False`` leaves the task queue to workers the test runs itself;
+    ``settings_options`` override the stack's settings (``update_wait_seconds=2``, …)."""
     port = free_port()
     settings = Settings(
         data_dir=data_dir,
@@ -277,6 +279,7 @@ async def running_stack(
         api_port=port,
         smtp_url=smtp[1] if smtp else None,
         secret_key="test-secret",
+        **settings_options,
     )
     db = migrated(target)
     async with contextlib.AsyncExitStack() as running:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from temporalio.client import Client
@@ -41,11 +42,12 @@ def create_app(
         own_db = db is None
         database = db or Database(settings.database, schema=settings.database_schema)
         temporal = client or await connect(settings)
+        wait = timedelta(seconds=settings.update_wait_seconds)
         app.state.services = Services(
             settings=settings,
             db=database,
-            meetings=MeetingGateway(temporal, settings.task_queue),
-            series=SeriesGateway(temporal, settings.task_queue),
+            meetings=MeetingGateway(temporal, settings.task_queue, wait=wait),
+            series=SeriesGateway(temporal, settings.task_queue, wait=wait),
             plans=PlanGateway(temporal, settings.task_queue),
         )
         try:

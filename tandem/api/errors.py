@@ -14,6 +14,7 @@ from tandem.api.methods import allowed_methods
 from tandem.domain.errors import DomainError, ErrorType
 from tandem.store import users
 from tandem.usecases.idempotency import REFUSAL_STATUS
+from tandem.usecases.temporal import BackendUnavailable, Unconfirmed
 
 
 class ApiError(Exception):
@@ -28,6 +29,10 @@ class ApiError(Exception):
 
     def payload(self) -> dict[str, Any]:
         return error_payload(self.type, self.message, self.details)
+
+
+# When a 503's caller should try again (the worker restarts with a 1 s backoff, then more).
+RETRY_AFTER_SECONDS = "5"
 
 
 def error_payload(type_: str, message: str, details: dict[str, Any]) -> dict[str, Any]:
@@ -103,11 +108,13 @@ def install(app: FastAPI) -> None:
         api = from_domain(error)
         return body(api.status, api.type, api.message, api.details)
 
-    @app.exception_handler(TimeoutError)
-    async def _unconfirmed(_: Request, error: TimeoutError) -> JSONResponse:
-        # The change may still be applied; a retry with the same Idempotency-Key is safe.
-        message = "the change was not confirmed in time; retry with the same Idempotency-Key"
-        return body(503, "Unavailable", message, {})
+    @app.exception_handler(BackendUnavailable)
+    async def _unavailable(_: Request, error: BackendUnavailable) -> JSONResponse:
+        # Unconfirmed: it may still be applied, and a retry with the same key is safe and says.
+        kind = "Unconfirmed" if isinstance(error, Unconfirmed) else "Unavailable"
+        response = body(503, kind, error.message, {})
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:

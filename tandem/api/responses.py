@@ -128,6 +128,10 @@ class HealthOut(Out):
 class ReadyChecks(Out):
     database: str = Field(description='"ok" or "error: ..."')
     temporal: str = Field(description='"ok" or "error: ..."')
+    worker: str | None = Field(
+        default=None,
+        description='"ok" or "error: no worker is polling …"; absent when Temporal is down',
+    )
 
 
 class ReadyOut(Out):

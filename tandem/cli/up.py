@@ -260,21 +260,22 @@ async def _up(settings: Settings, ports: Ports, demo: bool) -> int:
         log=settings.data_dir / "temporal.log",
     )  # fmt: skip
     children = [temporal]
+    # Ctrl-C (or SIGTERM, or the terminal going away) stops cleanly from here on, even while
+    # the rest is still starting.
+    stop = _stop_requested()
     await temporal.start()
     try:
-        client = await connect_with_retry(settings)
-        await register(client, settings.temporal_namespace)
-        people, fresh = seed(settings) if demo else ([], False)
-        env = _child_env(settings)
-        worker = Child("worker", (sys.executable, "-m", "tandem.cli.main", "worker"), env)
-        api = Child("API", (sys.executable, "-m", "tandem.cli.main", "api"), env)
-        children += [worker, api]
-        await worker.start()
-        await _wait_http(f"http://127.0.0.1:{ports.api}/ready", await api.start())
-        if fresh:
-            await seed_series(client, settings, people)
-        _banner(settings, ports, people)
-        return await _run_until_stopped(children)
+        starting = asyncio.create_task(_start_rest(settings, ports, demo, children))
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not starting.done():
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+            return 0
+        starting.result()
+        return await _run_until_stopped(children, stop)
     finally:
         for child in reversed(children):
             if child.process is not None:
@@ -282,12 +283,34 @@ async def _up(settings: Settings, ports: Ports, demo: bool) -> int:
         print("Tandem stopped.", flush=True)
 
 
-async def _run_until_stopped(children: list[Child]) -> int:
-    """Keeps every child running until Ctrl-C (or SIGTERM, or the terminal going away)."""
+def _stop_requested() -> asyncio.Event:
+    """An event that Ctrl-C, SIGTERM or SIGHUP (the terminal going away) sets."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _start_rest(settings: Settings, ports: Ports, demo: bool, children: list[Child]) -> None:
+    """After the Temporal server: its namespace, the demo, the worker and the API (added to
+    ``children`` as they start, so that a stop stops them)."""
+    client = await connect_with_retry(settings)
+    await register(client, settings.temporal_namespace)
+    people, fresh = seed(settings) if demo else ([], False)
+    env = _child_env(settings)
+    worker = Child("worker", (sys.executable, "-m", "tandem.cli.main", "worker"), env)
+    api = Child("API", (sys.executable, "-m", "tandem.cli.main", "api"), env)
+    children += [worker, api]
+    await worker.start()
+    await _wait_http(f"http://127.0.0.1:{ports.api}/ready", await api.start())
+    if fresh:
+        await seed_series(client, settings, people)
+    _banner(settings, ports, people)
+
+
+async def _run_until_stopped(children: list[Child], stop: asyncio.Event) -> int:
+    """Keeps every child running until ``stop`` is set."""
     keepers = [asyncio.create_task(child.keep_running(stop)) for child in children]
     await stop.wait()
     print("\nStopping Tandem…", flush=True)

@@ -5,7 +5,10 @@ same workflow, whose create handler answers with the meeting it already booked. 
 workflow finishes once nothing more can happen on its own; a later change (deleting a past
 meeting) reopens it from the projection with update-with-start, so every lifecycle change still
 goes through the workflow's validator and activity. Business refusals come back as domain
-errors (Conflict, NotAllowed, Invalid); a change not confirmed in time raises TimeoutError.
+errors (Conflict, NotAllowed, Invalid). When the backend cannot confirm a change in time, the
+caller is told the truth (issue 8): ``Unconfirmed`` if Temporal has it (it will be applied once
+a worker processes it; a retry with the same Idempotency-Key learns the outcome), ``Unreachable``
+if Temporal could not be reached (nothing was applied).
 """
 
 from __future__ import annotations
@@ -15,7 +18,12 @@ from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
@@ -35,8 +43,28 @@ from tandem.workflows.series import workflow_id as series_workflow_id
 
 T = TypeVar("T")
 
-# How long a caller waits for a change to be applied before being told to retry (idempotently).
+# How long background callers (series activities, imports) wait for a change; the API waits
+# ``Settings.update_wait_seconds``.
 UPDATE_TIMEOUT = timedelta(seconds=60)
+# How long the "is Temporal there at all?" probe after a timeout may take.
+PROBE_SECONDS = 2.0
+
+
+class BackendUnavailable(Exception):
+    """The change could not be confirmed; ``message`` says whether it may still happen."""
+
+    message = ""
+
+
+class Unconfirmed(BackendUnavailable):
+    message = (
+        "the change was received and will be applied when processing resumes; retry with the "
+        "same Idempotency-Key to learn the outcome"
+    )
+
+
+class Unreachable(BackendUnavailable):
+    message = "the scheduling backend (Temporal) could not be reached; nothing was applied"
 
 
 async def connect(settings: Settings) -> Client:
@@ -56,12 +84,27 @@ def domain_error(error: WorkflowUpdateFailedError) -> DomainError:
     raise error
 
 
-async def confirmed(call: Awaitable[T]) -> T:
-    """Wait for an update's outcome, turning refusals into domain errors."""
+async def _reachable(client: Client) -> bool:
     try:
-        return await asyncio.wait_for(call, UPDATE_TIMEOUT.total_seconds())
+        return await asyncio.wait_for(client.service_client.check_health(), PROBE_SECONDS)
+    except (TimeoutError, RPCError):
+        return False
+
+
+async def confirmed(client: Client, call: Awaitable[T], wait: timedelta = UPDATE_TIMEOUT) -> T:
+    """Wait for an update's outcome, turning refusals into domain errors and a missing answer
+    into ``Unconfirmed`` or ``Unreachable``."""
+    try:
+        return await asyncio.wait_for(call, wait.total_seconds())
     except WorkflowUpdateFailedError as error:
         raise domain_error(error) from None
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        # The second is how the SDK reports the deadline cancelling its own update call.
+        raise (Unconfirmed() if await _reachable(client) else Unreachable()) from None
+    except RPCError as error:
+        if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+            raise Unreachable() from None
+        raise
 
 
 class AlreadyFinished(Exception):
@@ -69,9 +112,12 @@ class AlreadyFinished(Exception):
 
 
 class MeetingGateway:
-    def __init__(self, client: Client, task_queue: str) -> None:
+    def __init__(
+        self, client: Client, task_queue: str, *, wait: timedelta = UPDATE_TIMEOUT
+    ) -> None:
         self.client = client
         self.task_queue = task_queue
+        self.wait = wait
 
     def _start(
         self, start: MeetingInput, reuse: WorkflowIDReusePolicy
@@ -93,12 +139,14 @@ class MeetingGateway:
         start = self._start(MeetingInput(meeting=meeting), WorkflowIDReusePolicy.REJECT_DUPLICATE)
         try:
             return await confirmed(
+                self.client,
                 self.client.execute_update_with_start_workflow(
                     MeetingWorkflow.create,
                     Create(actor_id=actor_id, notify_participants=notify),
                     start_workflow_operation=start,
                     id="create",
-                )
+                ),
+                self.wait,
             )
         except WorkflowAlreadyStartedError:
             raise AlreadyFinished(meeting.id) from None
@@ -110,18 +158,23 @@ class MeetingGateway:
             MeetingInput(meeting=current, resumed=True), WorkflowIDReusePolicy.ALLOW_DUPLICATE
         )
         return await confirmed(
+            self.client,
             self.client.execute_update_with_start_workflow(
                 UPDATES[type(change)], change, start_workflow_operation=start, id=request_id
-            )
+            ),
+            self.wait,
         )
 
 
 class SeriesGateway:
     """Series workflows: created with update-with-start, changed with updates while active."""
 
-    def __init__(self, client: Client, task_queue: str) -> None:
+    def __init__(
+        self, client: Client, task_queue: str, *, wait: timedelta = UPDATE_TIMEOUT
+    ) -> None:
         self.client = client
         self.task_queue = task_queue
+        self.wait = wait
 
     async def create(self, series: Series, actor_id: str) -> Series:
         start = WithStartWorkflowOperation(
@@ -135,12 +188,14 @@ class SeriesGateway:
         )
         try:
             return await confirmed(
+                self.client,
                 self.client.execute_update_with_start_workflow(
                     SeriesWorkflow.create,
                     CreateSeries(actor_id=actor_id),
                     start_workflow_operation=start,
                     id="create",
-                )
+                ),
+                self.wait,
             )
         except WorkflowAlreadyStartedError:
             raise AlreadyFinished(series.id) from None
@@ -151,7 +206,9 @@ class SeriesGateway:
         )
         try:
             return await confirmed(
-                handle.execute_update(SERIES_UPDATES[type(change)], change, id=request_id)
+                self.client,
+                handle.execute_update(SERIES_UPDATES[type(change)], change, id=request_id),
+                self.wait,
             )
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:  # its workflow finished: it has ended

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 
 from tandem.domain.errors import DomainError, ErrorType
 from tandem.usecases.idempotency import REFUSAL_STATUS
+from tandem.usecases.temporal import BackendUnavailable
 from tandem.web import session
 from tandem.web.render import page
 
@@ -75,6 +76,7 @@ def install(app: FastAPI) -> None:
     json_domain: Handler = app.exception_handlers[DomainError]
     json_http: Handler = app.exception_handlers[HTTPException]
     json_invalid: Handler = app.exception_handlers[RequestValidationError]
+    json_unavailable: Handler = app.exception_handlers[BackendUnavailable]
 
     async def domain(request: Request, error: Exception) -> Response:
         if not is_web(request):
@@ -95,7 +97,14 @@ def install(app: FastAPI) -> None:
         messages = [f"{field}: {text}" for field, text in _problems(error).items()]
         return await error_page(request, REFUSAL_STATUS[ErrorType.INVALID], "; ".join(messages))
 
+    async def unavailable(request: Request, error: Exception) -> Response:
+        if not is_web(request):
+            return await json_unavailable(request, error)
+        assert isinstance(error, BackendUnavailable)
+        return await error_page(request, 503, error.message)
+
     app.add_exception_handler(DomainError, domain)
+    app.add_exception_handler(BackendUnavailable, unavailable)
     app.add_exception_handler(HTTPException, http)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(session.SignInRequired, _sign_in_required)

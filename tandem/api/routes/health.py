@@ -1,12 +1,17 @@
-"""Liveness and readiness (SPEC O2): ready means the database and Temporal both answer."""
+"""Liveness and readiness (SPEC O2): ready means the database and Temporal answer and a worker
+polls the task queue."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from tandem.api.responses import HealthOut, ReadyOut
 from tandem.api.services import services
@@ -14,6 +19,30 @@ from tandem.domain.times import zone_data_version
 from tandem.usecases.context import Services
 
 router = APIRouter(tags=["health"])
+
+
+# A worker long-polls for up to a minute at a time; one not seen for longer has gone.
+POLLER_SEEN_WITHIN = timedelta(seconds=90)
+
+
+async def _worker_polling(svc: Services) -> str:
+    """Whether a worker polls the task queue: without one, changes are received but never
+    applied (issue 8), so the API is not ready."""
+    queue = svc.settings.task_queue
+    try:
+        answer = await svc.meetings.client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=svc.settings.temporal_namespace,
+                task_queue=TaskQueue(name=queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            )
+        )
+    except Exception as error:
+        return f"error: {error}"
+    now = datetime.now(UTC)
+    if any(now - p.last_access_time.ToDatetime(UTC) < POLLER_SEEN_WITHIN for p in answer.pollers):
+        return "ok"
+    return f"error: no worker is polling the task queue {queue!r}"
 
 
 @router.get("/health", response_model=HealthOut)
@@ -24,7 +53,12 @@ async def health() -> dict:
 @router.get(
     "/ready",
     response_model=ReadyOut,  # documents the JSONResponse
-    responses={503: {"model": ReadyOut, "description": "The database or Temporal is down."}},
+    responses={
+        503: {
+            "model": ReadyOut,
+            "description": "The database or Temporal is down, or no worker polls the task queue.",
+        }
+    },
 )
 async def ready(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
     checks: dict[str, str] = {}
@@ -38,6 +72,8 @@ async def ready(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
         checks["temporal"] = "ok"
     except Exception as error:
         checks["temporal"] = f"error: {error}"
+    else:
+        checks["worker"] = await _worker_polling(svc)
     ok = all(v == "ok" for v in checks.values())
     # The zone data decides every occurrence's instant (S1), so say which release this is.
     body = {
