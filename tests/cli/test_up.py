@@ -220,7 +220,8 @@ async def test_a_killed_supervisor_takes_its_children_along(tmp_path: Path) -> N
     first.kill()  # SIGKILL: no chance to stop anything itself
     await first.wait()
     await eventually(lambda: not any(_alive(pid) for pid in children), within=5)
-    assert all(_port_free(p) for p in _ports(flags))
+    # The kernel frees a dead process's listening sockets a moment after it is reaped.
+    await eventually(lambda: all(_port_free(p) for p in _ports(flags)), within=5)
 
     # Its stale lock file blocks nothing: the same ports and folder start again.
     again = await _tandem("up", *flags, data_dir=tmp_path)
