@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from tandem.api.bearer import bearer_token, bearer_user
 from tandem.api.errors import unauthenticated
-from tandem.api.services import services
 from tandem.domain.users import User
-from tandem.store import users
-from tandem.usecases.context import Services
 
 # A security scheme, so /docs offers "Authorize"; refusing is ours (the 401 shape, SPEC A3).
 bearer = HTTPBearer(
@@ -22,13 +20,12 @@ bearer = HTTPBearer(
 
 
 async def current_user(
-    svc: Annotated[Services, Depends(services)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    request: Request,
+    _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
-    token = credentials.credentials.strip() if credentials else ""
-    if not token:
+    if not bearer_token(request):
         raise unauthenticated()
-    user = await svc.db.read(lambda session: users.user_by_token(session, token))
+    user = await bearer_user(request)
     if user is None:
         raise unauthenticated("unknown or revoked token")
     return user

@@ -10,9 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from tandem.api.bearer import bearer_user
 from tandem.api.methods import allowed_methods
 from tandem.domain.errors import DomainError, ErrorType
-from tandem.store import users
 from tandem.usecases.idempotency import REFUSAL_STATUS
 from tandem.usecases.temporal import BackendUnavailable, Unconfirmed
 
@@ -83,16 +83,6 @@ def _unreadable(request: Request, error: HTTPException) -> tuple[str, dict[str, 
 PUBLIC_PREFIXES = ("/health", "/ready", "/guest/", "/docs", "/redoc", "/openapi.json")
 
 
-async def authenticated(request: Request) -> bool:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return False
-    user = await request.app.state.services.db.read(
-        lambda session: users.user_by_token(session, token.strip())
-    )
-    return user is not None
-
-
 def _field(location: tuple[Any, ...]) -> str:
     parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -119,7 +109,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         # FastAPI parses the body before running the auth dependency; who you are comes first.
-        if not request.url.path.startswith(PUBLIC_PREFIXES) and not await authenticated(request):
+        if not request.url.path.startswith(PUBLIC_PREFIXES) and await bearer_user(request) is None:
             return body(401, "Unauthenticated", "a valid bearer token is required", {})
         problems = []
         for item in error.errors():
