@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from tandem.domain.errors import Conflict, Invalid
+from tandem.domain.meetings import MeetingKind
 from tandem.domain.times import zone
 from tandem.domain.users import User
 from tandem.solver import (
@@ -30,6 +31,7 @@ from tandem.solver import (
 )
 from tandem.store import bookings, users
 from tandem.usecases.context import Services
+from tandem.usecases.meeting_access import Visible
 from tandem.usecases.wfm_cache import WfmCache, WfmPerson
 
 HORIZON = timedelta(weeks=6)
@@ -222,3 +224,20 @@ async def recheck_coaching(
         return found, {p.id: p.name for p in [*attendees, facilitator]}
 
     refuse(*await svc.db.read(check))
+
+
+async def recheck_moved(
+    svc: Services, visible: Visible, starts_at: datetime, duration: int
+) -> None:
+    """M3, M7: a coaching appointment moved to a new time must pass W3 there now (not counting
+    itself); other meetings only need the booking guard."""
+    m = visible.meeting
+    if m.kind is MeetingKind.COACHING:
+        await recheck_coaching(
+            svc,
+            attendees=visible.participants,
+            facilitator_id=m.facilitator_id,
+            starts_at=starts_at,
+            duration=duration,
+            excluding_meeting=m.id,
+        )

@@ -10,7 +10,6 @@ from tandem.domain.meetings import (
     Complete,
     Delete,
     InviteGuest,
-    MeetingKind,
     Reschedule,
     Start,
 )
@@ -70,15 +69,7 @@ async def reschedule_meeting(
     m = visible.meeting
     duration = m.duration_minutes if body.duration_minutes is None else body.duration_minutes
     lifecycle.check_timing(m.kind, body.starts_at, duration, now())
-    if m.kind is MeetingKind.COACHING:  # M7: a coaching time must still pass W3
-        await availability.recheck_coaching(
-            svc,
-            attendees=visible.participants,
-            facilitator_id=m.facilitator_id,
-            starts_at=body.starts_at,
-            duration=duration,
-            excluding_meeting=m.id,
-        )
+    await availability.recheck_moved(svc, visible, body.starts_at, duration)
     return await send_update(
         svc,
         user,

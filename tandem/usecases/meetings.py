@@ -236,14 +236,7 @@ async def edit_meeting(
         starts_at = changes.starts_at or m.starts_at
         duration = changes.duration_minutes or m.duration_minutes
         lifecycle.check_timing(m.kind, starts_at, duration, now())
-        await availability.recheck_coaching(
-            svc,
-            attendees=visible.participants,
-            facilitator_id=m.facilitator_id,
-            starts_at=starts_at,
-            duration=duration,
-            excluding_meeting=m.id,
-        )
+        await availability.recheck_moved(svc, visible, starts_at, duration)
     return await send_update(
         svc,
         user,
