@@ -27,6 +27,17 @@ def local_datetime(value: str | None, timezone: str) -> datetime | None:
     return naive if naive.tzinfo else naive.replace(tzinfo=zone(timezone))
 
 
+def text(form: Mapping[str, Any], name: str) -> str:
+    """A text field, trimmed (``""`` when absent, or when it is a file)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def optional_text(form: Mapping[str, Any], name: str) -> str | None:
+    """A text field left blank is no value at all."""
+    return text(form, name) or None
+
+
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -4,6 +4,9 @@ changed section back, so the page does not reload."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -14,7 +17,7 @@ from tandem.uploads import document_response, upload_reader
 from tandem.usecases import attachments, content
 from tandem.usecases.attachments import AttachmentBody
 from tandem.usecases.content import ItemCreate, ItemPatch, MoveBody, NoteCreate, NotePatch
-from tandem.web.forms import from_form
+from tandem.web.forms import from_form, optional_text, text
 from tandem.web.render import services
 from tandem.web.routes.meeting_view import (
     HIDE_PRIVATE_COOKIE,
@@ -30,10 +33,6 @@ from tandem.web.session import WebUser
 router = APIRouter(tags=["web: meeting content"])
 
 
-def _optional(value: object) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
-
-
 def _item_routes(path: str, kind: ItemKind) -> None:
     name = ITEM_SECTIONS[kind]
     base = f"/meetings/{{meeting_id}}/{path}"
@@ -46,11 +45,11 @@ def _item_routes(path: str, kind: ItemKind) -> None:
                 ItemCreate,
                 {
                     "text": form.get("text", ""),
-                    "url": _optional(form.get("url")),
+                    "url": optional_text(form, "url"),
                     **(
                         {
-                            "assignee_id": _optional(form.get("assignee_id")),
-                            "due_date": _optional(form.get("due_date")),
+                            "assignee_id": optional_text(form, "assignee_id"),
+                            "due_date": optional_text(form, "due_date"),
                         }
                         if kind is ItemKind.ACTION
                         else {}
@@ -177,11 +176,10 @@ async def delete_note(meeting_id: str, note_id: str, request: Request, user: Web
 # -- attachments -----------------------------------------------------------------------------
 
 
-def _attachment_body(form: object, kind: str) -> AttachmentBody:
+def _attachment_body(form: Mapping[str, Any], kind: str) -> AttachmentBody:
     """A link is a URL; an interaction is typed as its full URL or its id, in one field."""
-    get = form.get  # type: ignore[attr-defined]
     if kind == "interaction":
-        typed = str(get("interaction") or "").strip()
+        typed = text(form, "interaction")
         where = "url" if typed.startswith(("http://", "https://")) else "ref"
         try:
             return from_form(AttachmentBody, {"kind": kind, where: typed or None})
@@ -191,7 +189,7 @@ def _attachment_body(form: object, kind: str) -> AttachmentBody:
             raise invalid("interaction", message) from None
     return from_form(
         AttachmentBody,
-        {"kind": "link", "url": _optional(get("url")), "title": _optional(get("title"))},
+        {"kind": "link", "url": optional_text(form, "url"), "title": optional_text(form, "title")},
     )
 
 

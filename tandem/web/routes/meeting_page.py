@@ -9,7 +9,7 @@ page posts to them too. Agenda, action items, notes and attachments: meeting_con
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,7 +25,7 @@ from tandem.usecases.schemas import (
     ReassignBody,
     RescheduleBody,
 )
-from tandem.web.forms import from_form, local_datetime
+from tandem.web.forms import from_form, local_datetime, optional_text, text
 from tandem.web.render import page, services
 from tandem.web.routes import meeting_content
 from tandem.web.routes.meeting_view import PAGE, back_to, failed, meeting_context
@@ -46,15 +46,6 @@ async def meeting_page(
     return await page(
         request, PAGE, user, **await meeting_context(request, user, meeting_id, week=week)
     )
-
-
-def _text(form: Any, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _optional(form: Any, name: str) -> str | None:
-    return _text(form, name) or None
 
 
 def _focus(raw: str) -> list[dict[str, str]]:
@@ -82,9 +73,9 @@ async def edit(meeting_id: str, request: Request, user: WebUser) -> Response:
         body = from_form(
             MeetingPatch,
             {
-                "name": _text(form, "name"),
+                "name": text(form, "name"),
                 "description": str(form.get("description") or ""),
-                "location": _text(form, "location"),
+                "location": text(form, "location"),
                 "participant_preview": form.get("participant_preview") == "on",
                 "focus": _focus(str(form.get("focus") or "")),
             },
@@ -113,9 +104,9 @@ async def reschedule(meeting_id: str, request: Request, user: WebUser) -> Respon
         body = from_form(
             RescheduleBody,
             {
-                "starts_at": local_datetime(_text(form, "starts_at"), user.timezone),
-                "duration_minutes": _optional(form, "duration_minutes"),
-                "reason": _text(form, "reason"),
+                "starts_at": local_datetime(text(form, "starts_at"), user.timezone),
+                "duration_minutes": optional_text(form, "duration_minutes"),
+                "reason": text(form, "reason"),
             },
         )
         await lifecycle.reschedule_meeting(services(request), user, meeting_id, body)
@@ -128,7 +119,7 @@ async def reschedule(meeting_id: str, request: Request, user: WebUser) -> Respon
 async def cancel(meeting_id: str, request: Request, user: WebUser) -> Response:
     form = await request.form()
     try:
-        body = from_form(ReasonBody, {"reason": _text(form, "reason")})
+        body = from_form(ReasonBody, {"reason": text(form, "reason")})
         await lifecycle.cancel_meeting(services(request), user, meeting_id, body)
     except (DomainError, ValidationError) as error:
         return await failed(request, user, meeting_id, error, form=form, which="cancel")
@@ -140,7 +131,7 @@ async def invite_guest(meeting_id: str, request: Request, user: WebUser) -> Resp
     form = await request.form()
     try:
         body = from_form(
-            GuestBody, {"email": _text(form, "email"), "replaces": _optional(form, "replaces")}
+            GuestBody, {"email": text(form, "email"), "replaces": optional_text(form, "replaces")}
         )
         await lifecycle.invite_guest(services(request), user, meeting_id, body)
     except (DomainError, ValidationError) as error:
@@ -162,7 +153,10 @@ async def reassign_to(meeting_id: str, request: Request, user: WebUser) -> Respo
     try:
         body = from_form(
             ReassignBody,
-            {"facilitator_id": _text(form, "facilitator_id"), "reason": _optional(form, "reason")},
+            {
+                "facilitator_id": text(form, "facilitator_id"),
+                "reason": optional_text(form, "reason"),
+            },
         )
         await reassign.reassign_meeting(services(request), user, meeting_id, body)
     except (DomainError, ValidationError) as error:

@@ -18,7 +18,7 @@ from tandem.store import users
 from tandem.usecases import lifecycle, meetings
 from tandem.usecases.actions import allowed_actions
 from tandem.usecases.schemas import MeetingCreate
-from tandem.web.forms import from_form, local_datetime
+from tandem.web.forms import from_form, local_datetime, optional_text
 from tandem.web.render import form_error, page, services
 from tandem.web.session import WebUser
 
@@ -115,7 +115,7 @@ async def start(meeting_id: str, request: Request, user: WebUser) -> Response:
 @router.post("/meetings/{meeting_id}/delete")
 async def delete(meeting_id: str, request: Request, user: WebUser) -> Response:
     form = await request.form()
-    reason = str(form.get("reason") or "").strip() or None
+    reason = optional_text(form, "reason")
     await lifecycle.delete_meeting(services(request), user, meeting_id, reason)
     return RedirectResponse("/meetings", status_code=303)
 

@@ -15,7 +15,7 @@ from tandem.domain.users import User
 from tandem.store import users
 from tandem.usecases import series
 from tandem.usecases.series import SeriesCreate, SeriesPatch
-from tandem.web.forms import from_form, local_datetime
+from tandem.web.forms import from_form, local_datetime, optional_text
 from tandem.web.render import form_error, page, services
 from tandem.web.session import WebUser
 
@@ -123,7 +123,7 @@ async def edit_series(series_id: str, request: Request, user: WebUser) -> Respon
 @router.post("/series/{series_id}/end")
 async def end_series(series_id: str, request: Request, user: WebUser) -> Response:
     form = await request.form()
-    reason = str(form.get("reason") or "").strip() or None
+    reason = optional_text(form, "reason")
     await series.end_series(services(request), user, series_id, reason)
     return RedirectResponse(f"/series/{series_id}", status_code=303)
 
