@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import sys
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -311,3 +312,33 @@ async def running_stack(
         http = await running.enter_async_context(httpx.AsyncClient(base_url=base_url, timeout=90))
         yield Stack(settings, db, client, http, smtp[0] if smtp else None, base_url)
     db.dispose()
+
+
+async def start_tandem(
+    stack: Stack, command: str, log: Path, **environment: str
+) -> asyncio.subprocess.Process:
+    """A real ``tandem <command>`` process (worker, api) configured like ``stack``;
+    ``environment`` adds or overrides TANDEM_* variables."""
+    settings = stack.settings
+    variables = {
+        **os.environ,
+        "TANDEM_TEMPORAL_ADDRESS": stack.client.service_client.config.target_host,
+        "TANDEM_DATABASE_URL": settings.database,
+        "TANDEM_TASK_QUEUE": settings.task_queue,
+        "TANDEM_DATA_DIR": str(settings.data_dir),
+        "TANDEM_SMTP_URL": settings.smtp_url or "",
+        "TANDEM_SECRET_KEY": settings.secret_key or "",
+        **environment,
+    }
+    if settings.database_schema:
+        variables["TANDEM_DATABASE_SCHEMA"] = settings.database_schema
+    with log.open("ab") as output:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tandem.cli.main",
+            command,
+            env=variables,
+            stdout=output,
+            stderr=output,
+        )

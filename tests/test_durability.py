@@ -8,9 +8,7 @@ Every accepted change must be applied exactly once, and every reminder sent exac
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +18,15 @@ from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
 from tandem.store.schema import MeetingEventRow, NotificationRow
-from tests.support import Mailbox, Stack, at, eventually, running_stack, sqlite_target
+from tests.support import (
+    Mailbox,
+    Stack,
+    at,
+    eventually,
+    running_stack,
+    sqlite_target,
+    start_tandem,
+)
 from tests.workflows.test_series_content import (
     _add,
     _items,
@@ -30,30 +36,6 @@ from tests.workflows.test_series_content import (
 )
 
 MEETINGS = 24
-
-
-async def _start_worker(
-    stack: Stack, env: WorkflowEnvironment, log: Path
-) -> asyncio.subprocess.Process:
-    environment = {
-        **os.environ,
-        "TANDEM_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-        "TANDEM_DATABASE_URL": stack.settings.database,
-        "TANDEM_TASK_QUEUE": stack.settings.task_queue,
-        "TANDEM_DATA_DIR": str(stack.settings.data_dir),
-        "TANDEM_SMTP_URL": stack.settings.smtp_url or "",
-        "TANDEM_SECRET_KEY": stack.settings.secret_key or "",
-    }
-    with log.open("ab") as output:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tandem.cli.main",
-            "worker",
-            env=environment,
-            stdout=output,
-            stderr=output,
-        )
 
 
 async def _count(stack: Stack, statement) -> int:
@@ -67,7 +49,7 @@ async def test_sigkill_mid_update_loses_nothing_and_duplicates_nothing(
         dev_env.client, sqlite_target(tmp_path), tmp_path, smtp=mail, in_process_worker=False
     ) as stack:
         log = tmp_path / "worker.log"
-        worker = await _start_worker(stack, dev_env, log)
+        worker = await start_tandem(stack, "worker", log)
         sup = await stack.person("supervisor")
         agents = [await stack.person("agent") for _ in range(MEETINGS)]
         # Reminders for these fire ~45 s from now: after the kill, so the new worker sends them.
@@ -113,7 +95,7 @@ async def test_sigkill_mid_update_loses_nothing_and_duplicates_nothing(
         applied_before_restart = await _count(stack, rescheduled)
         assert applied_before_restart < len(moves), "the kill came too late to prove anything"
 
-        worker = await _start_worker(stack, dev_env, log)
+        worker = await start_tandem(stack, "worker", log)
         try:
             responses = await asyncio.gather(*moves)
             assert [r.status_code for r in responses] == [200] * len(moves), [
@@ -181,7 +163,7 @@ async def test_c3_rollover_happens_exactly_once_when_the_worker_dies_at_the_dead
         skipping_env.client, sqlite_target(tmp_path), tmp_path, smtp=mail, in_process_worker=False
     ) as stack:
         log = tmp_path / "worker.log"
-        worker = await _start_worker(stack, skipping_env, log)
+        worker = await start_tandem(stack, "worker", log)
         sup, agent = await stack.person("supervisor"), await stack.person("agent")
         start = await _next_monday_nine(skipping_env, "Europe/London")
         first, second = (await _weekly_series(stack, sup, agent, start))[:2]
@@ -196,7 +178,7 @@ async def test_c3_rollover_happens_exactly_once_when_the_worker_dies_at_the_dead
         await _skip_to(skipping_env, deadline + timedelta(seconds=1))
         worker.send_signal(signal.SIGKILL)  # as the rollover falls due
         await worker.wait()
-        worker = await _start_worker(stack, skipping_env, log)
+        worker = await start_tandem(stack, "worker", log)
         try:
 
             async def moved() -> list | None:

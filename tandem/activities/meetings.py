@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 
 from tandem.activities.errors import business_rules
-from tandem.activities.messages import SYNC_MEETING, SyncMeeting, SyncResult
+from tandem.activities.messages import SYNC_MEETING, AppliedChange, SyncMeeting, SyncResult
 from tandem.activities.notify import people_involved, render
 from tandem.domain.meetings import Clash, MeetingStatus
 from tandem.settings import Settings
-from tandem.store import bookings, content, meetings, outbox, users
+from tandem.store import bookings, content, idempotency, meetings, outbox, users
 from tandem.store.db import Database
 
 
@@ -56,6 +56,9 @@ class MeetingActivities:
         if meeting.status is MeetingStatus.DELETED:
             content.purge(session, meeting.id)
         meetings.record_event(session, request.event.model_copy(update={"details": details}))
+        if request.update_id is not None:
+            outcome = AppliedChange(meeting=meeting, accepted_overlaps=overlaps)
+            idempotency.record_applied(session, request.update_id, outcome.model_dump(mode="json"))
         people = users.get_users(
             session, people_involved([*meeting.attendee_ids, meeting.created_by], request.notify)
         )

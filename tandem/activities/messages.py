@@ -29,6 +29,10 @@ BOOK_SESSION = "book_session"
 UNBOOK_SESSION = "unbook_session"
 RECORD_PLAN = "record_plan"
 
+# The id prefix of an update sent for a request with an Idempotency-Key: the transaction that
+# applies it also records its outcome, so a retry whose first answer was lost gets that answer.
+KEYED_UPDATE = "key-"
+
 
 class SyncMeeting(BaseModel):
     """Make the database agree with the workflow: bookings, projection, history, outbox."""
@@ -39,11 +43,21 @@ class SyncMeeting(BaseModel):
     notify: list[Notify] = Field(default_factory=list)
     # C3: hand the open agenda topics and action items to the series' next meeting.
     rollover: bool = False
+    # Set when the change is a keyed request's update (``KEYED_UPDATE``).
+    update_id: str | None = None
 
 
 class SyncResult(BaseModel):
     # Overlaps the booking accepted (a reassignment onto a busy facilitator, SPEC M10).
     accepted_overlaps: list[Clash] = Field(default_factory=list)
+
+
+class AppliedChange(BaseModel):
+    """What a keyed update's transaction wrote, recorded with it for a retry (issue 8)."""
+
+    meeting: Meeting | None = None
+    accepted_overlaps: list[Clash] = Field(default_factory=list)
+    series: Series | None = None
 
 
 class SyncSeries(BaseModel):
@@ -52,6 +66,7 @@ class SyncSeries(BaseModel):
     series: Series
     clashes: dict[int, str] = Field(default_factory=dict)
     notify: list[Notify] = Field(default_factory=list)
+    update_id: str | None = None
 
 
 class Materialise(BaseModel):

@@ -19,6 +19,7 @@ from tandem.activities.messages import (
     CHANGE_OCCURRENCE,
     MATERIALISE_OCCURRENCE,
     SYNC_SERIES,
+    AppliedChange,
     ChangeOutcome,
     Materialise,
     Materialised,
@@ -29,7 +30,7 @@ from tandem.activities.notify import people_involved, render_series
 from tandem.domain.errors import Conflict, DomainError
 from tandem.domain.meetings import Meeting, MeetingKind
 from tandem.domain.notifications import NotificationKind, Notify, Recipient
-from tandem.store import meetings, outbox, series, users
+from tandem.store import idempotency, meetings, outbox, series, users
 from tandem.store.db import Database
 
 
@@ -68,6 +69,9 @@ class SeriesActivities:
     async def sync_series(self, request: SyncSeries) -> None:
         def write(session: Session) -> int:
             series.write_projection(session, request.series, request.clashes, datetime.now(UTC))
+            if request.update_id is not None:
+                outcome = AppliedChange(series=request.series).model_dump(mode="json")
+                idempotency.record_applied(session, request.update_id, outcome)
             return self._notify(session, request.series, request.notify)
 
         with business_rules():

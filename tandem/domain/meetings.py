@@ -172,7 +172,8 @@ class BookingMode(StrEnum):
     """How a change treats people's booked time (the guard, SPEC W5 and M10)."""
 
     STRICT = "strict"  # create, reschedule: refuse any overlap for anyone attending
-    REASSIGN = "reassign"  # new facilitator: refuse coaching on coaching, report the rest
+    REASSIGN = "reassign"  # new facilitator, with a reason: refuse coaching on coaching only
+    REASSIGN_FREE = "reassign-free"  # new facilitator, no reason: refuse any overlap (M10)
     RELEASE = "release"  # cancelled or deleted: the time is free again
     KEEP = "keep"  # nothing about time or people changed
 

@@ -61,12 +61,17 @@ def clashes(
     ]
 
 
-def _conflict(meeting: Meeting, found: list[Clash]) -> Conflict:
+def _conflict(meeting: Meeting, found: list[Clash], *, reassigning: bool = False) -> Conflict:
     first = found[0]
+    # Names the form field that would let it through, for the caller (and the web form).
+    remedy = (
+        {"remedy": "give a reason to assign them anyway", "field": "reason"} if reassigning else {}
+    )
     return Conflict(
         f"{first.user_id} is already booked from {first.starts_at.isoformat()} to "
         f"{first.ends_at.isoformat()} (meeting {first.meeting_id})",
         conflicts=[c.model_dump(mode="json") for c in found],
+        **remedy,
     )
 
 
@@ -83,17 +88,16 @@ def book(session: Session, meeting: Meeting, mode: BookingMode) -> list[Clash]:
     found = clashes(
         session, checked, meeting.starts_at, meeting.ends_at, excluding_meeting=meeting.id
     )
-    refused = (
-        found
-        if mode is BookingMode.STRICT
-        else [
+    if mode is BookingMode.REASSIGN:
+        refused = [
             c
             for c in found
             if c.kind is MeetingKind.COACHING and meeting.kind is MeetingKind.COACHING
         ]
-    )
+    else:
+        refused = found
     if refused:
-        raise _conflict(meeting, refused)
+        raise _conflict(meeting, refused, reassigning=mode is BookingMode.REASSIGN_FREE)
     session.execute(delete(BookingRow).where(BookingRow.meeting_id == meeting.id))
     session.add_all(
         BookingRow(

@@ -20,6 +20,9 @@ class KeyRecord:
     resource_id: str | None
     status_code: int | None
     response: dict[str, Any] | None
+    # What the change's own transaction recorded (see ``record_applied``), if it got that far.
+    applied: dict[str, Any] | None
+    view: str | None
 
 
 def claim(
@@ -30,6 +33,8 @@ def claim(
     operation: str,
     request_hash: str,
     resource_id: str | None,
+    update_id: str | None,
+    view: str | None,
     now: datetime,
 ) -> KeyRecord:
     """Record the key if new; either way return what is stored under it (the first claim wins)."""
@@ -46,6 +51,9 @@ def claim(
                 "status_code": None,
                 "response": None,
                 "created_at": now,
+                "update_id": update_id,
+                "applied": None,
+                "view": view,
             }
         ],
         ["user_id", "key"],
@@ -55,7 +63,13 @@ def claim(
     )
     assert row is not None
     return KeyRecord(
-        row.operation, row.request_hash, row.resource_id, row.status_code, row.response
+        row.operation,
+        row.request_hash,
+        row.resource_id,
+        row.status_code,
+        row.response,
+        row.applied,
+        row.view,
     )
 
 
@@ -66,4 +80,20 @@ def remember_response(
         update(IdempotencyRow)
         .where(IdempotencyRow.user_id == user_id, IdempotencyRow.key == key)
         .values(status_code=status_code, response=response)
+    )
+
+
+def record_applied(session: Session, update_id: str, outcome: dict[str, Any]) -> None:
+    """Written by a workflow's activity in the transaction that applies the change, so the change
+    and the evidence that it happened commit together."""
+    session.execute(
+        update(IdempotencyRow).where(IdempotencyRow.update_id == update_id).values(applied=outcome)
+    )
+
+
+def applied(session: Session, *, user_id: str, key: str) -> dict[str, Any] | None:
+    return session.scalar(
+        select(IdempotencyRow.applied).where(
+            IdempotencyRow.user_id == user_id, IdempotencyRow.key == key
+        )
     )

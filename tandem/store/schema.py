@@ -199,6 +199,12 @@ class IdempotencyRow(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
+    # The Temporal update a keyed change is sent as, and what the workflow's transaction wrote
+    # for it: a retry whose first answer was lost is answered from this (issue 8).
+    update_id: Mapped[str | None] = mapped_column(String(80), unique=True, index=True)
+    applied: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The caller's view of the resource when the key was first used (A3), to answer as then.
+    view: Mapped[str | None] = mapped_column(String(20))
 
 
 class AgendaItemRow(Base):

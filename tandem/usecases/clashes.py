@@ -61,4 +61,7 @@ async def explained(svc: Services, user: User, error: DomainError) -> DomainErro
         f"{first['name'] or 'someone'} is busy from {starts:%a %d %b %Y, %H:%M} "
         f"to {ends:%H:%M} ({user.timezone}){what}"
     )
-    return Conflict(message, conflicts=conflicts)
+    remedy = {k: error.details[k] for k in ("remedy", "field") if k in error.details}
+    if "remedy" in remedy:
+        message += f"; {remedy['remedy']}"
+    return Conflict(message, conflicts=conflicts, **remedy)

@@ -1,9 +1,11 @@
 """Idempotency-Key handling (SPEC M13), following the IETF httpapi draft.
 
 The first request with a key claims it (and the id of the resource it will create); a retry with
-the same key and body gets the first response replayed, or, if the first is still in flight or
-crashed, repeats the operation against the same resource, which the workflow deduplicates. The
-same key with a different body is a 422.
+the same key and body gets the first response replayed. If the first answer never got written
+(the API died, or the backend answered 503), the retry learns from the change's own transaction
+whether it was applied (``Claim.applied``) and answers as the first would have; otherwise it
+repeats the operation against the same resource, which the workflow deduplicates. The same key
+with a different body is a 422.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, NoReturn
 
 from pydantic import BaseModel
 
+from tandem.activities.messages import KEYED_UPDATE, AppliedChange
 from tandem.domain.errors import DomainError, ErrorType, Invalid
 from tandem.domain.users import User
 from tandem.store import idempotency
@@ -52,12 +55,18 @@ class Claim:
     key: str | None
     resource_id: str | None
     replay: Reply | None = None
+    # The Temporal update id the change is sent as: a running workflow answers a repeated id
+    # with the first result, and the change's transaction records its outcome under it.
+    update_id: str | None = None
+    # That recorded outcome, when an earlier attempt was applied but its answer was lost, and
+    # the caller's view of the resource when the key was first used (to answer as then).
+    applied: AppliedChange | None = None
+    view: str | None = None
 
-    def update_id(self, user: User, operation: str) -> str | None:
-        """A Temporal update id: the workflow answers a repeated id with the first result."""
-        if self.key is None:
-            return None
-        return f"{operation}-" + hashlib.sha256(f"{user.id}\n{self.key}".encode()).hexdigest()[:32]
+
+def _update_id(user: User, key: str, operation: str) -> str:
+    digest = hashlib.sha256(f"{user.id}\n{key}".encode()).hexdigest()[:32]
+    return f"{KEYED_UPDATE}{operation}-{digest}"
 
 
 def _fingerprint(operation: str, target: str | None, payload: Any) -> str:
@@ -74,6 +83,7 @@ async def claim(
     target: str | None,
     payload: Any,
     new_resource_id: str | None = None,
+    view: str | None = None,
 ) -> Claim:
     if key is None:
         return Claim(None, new_resource_id)
@@ -83,6 +93,7 @@ async def claim(
             f"Idempotency-Key: must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key"
         )
     fingerprint = _fingerprint(operation, target, payload)
+    update_id = _update_id(user, key, operation)
     record = await svc.db.write(
         lambda session: idempotency.claim(
             session,
@@ -91,6 +102,8 @@ async def claim(
             operation=operation,
             request_hash=fingerprint,
             resource_id=new_resource_id,
+            update_id=update_id,
+            view=view,
             now=datetime.now(UTC),
         )
     )
@@ -101,7 +114,19 @@ async def claim(
     replay = None
     if record.status_code is not None and record.response is not None:
         replay = Reply(record.status_code, record.response, replayed=True)
-    return Claim(key, record.resource_id, replay)
+    applied = None if record.applied is None else AppliedChange.model_validate(record.applied)
+    return Claim(key, record.resource_id, replay, update_id, applied, record.view)
+
+
+async def applied_since(svc: Services, user: User, claim_: Claim) -> AppliedChange | None:
+    """Whether this key's change has been applied by now (an earlier attempt may have been in
+    flight while this one was refused)."""
+    if claim_.key is None:
+        return None
+    found = await svc.db.read(
+        lambda session: idempotency.applied(session, user_id=user.id, key=claim_.key)
+    )
+    return None if found is None else AppliedChange.model_validate(found)
 
 
 async def claim_create(

@@ -4,7 +4,7 @@ delete (M6), invite a guest (M9). Each is one Update on the meeting's workflow."
 from __future__ import annotations
 
 from tandem.domain import lifecycle
-from tandem.domain.access import may_delete, may_manage
+from tandem.domain.access import may_delete
 from tandem.domain.meetings import (
     Cancel,
     Complete,
@@ -18,23 +18,22 @@ from tandem.domain.users import User
 from tandem.usecases import availability
 from tandem.usecases.context import Services
 from tandem.usecases.idempotency import Reply
-from tandem.usecases.meeting_access import gate, load, now, send_update
+from tandem.usecases.meeting_access import Visible, gate, managed_by, now, send_update
 from tandem.usecases.schemas import GuestBody, ReasonBody, RescheduleBody
 
 
 async def start_meeting(
     svc: Services, user: User, meeting_id: str, *, idempotency_key: str | None = None
 ) -> Reply:
-    visible = await load(svc, user, meeting_id)
-    gate(may_manage(user, visible.meeting, visible.people), "start")
     return await send_update(
         svc,
         user,
-        visible,
+        meeting_id,
         operation="start",
         change=Start(actor_id=user.id),
         idempotency_key=idempotency_key,
         payload=None,
+        authorise=managed_by(user, "start"),
         precheck=lifecycle.check_start,
     )
 
@@ -42,16 +41,15 @@ async def start_meeting(
 async def complete_meeting(
     svc: Services, user: User, meeting_id: str, *, idempotency_key: str | None = None
 ) -> Reply:
-    visible = await load(svc, user, meeting_id)
-    gate(may_manage(user, visible.meeting, visible.people), "complete")
     return await send_update(
         svc,
         user,
-        visible,
+        meeting_id,
         operation="complete",
         change=Complete(actor_id=user.id),
         idempotency_key=idempotency_key,
         payload=None,
+        authorise=managed_by(user, "complete"),
         precheck=lifecycle.check_complete,
     )
 
@@ -64,16 +62,16 @@ async def reschedule_meeting(
     *,
     idempotency_key: str | None = None,
 ) -> Reply:
-    visible = await load(svc, user, meeting_id)
-    gate(may_manage(user, visible.meeting, visible.people), "reschedule")
-    m = visible.meeting
-    duration = m.duration_minutes if body.duration_minutes is None else body.duration_minutes
-    lifecycle.check_timing(m.kind, body.starts_at, duration, now())
-    await availability.recheck_moved(svc, visible, body.starts_at, duration)
+    async def checks(visible: Visible) -> None:
+        m = visible.meeting
+        duration = m.duration_minutes if body.duration_minutes is None else body.duration_minutes
+        lifecycle.check_timing(m.kind, body.starts_at, duration, now())
+        await availability.recheck_moved(svc, visible, body.starts_at, duration)
+
     return await send_update(
         svc,
         user,
-        visible,
+        meeting_id,
         operation="reschedule",
         change=Reschedule(
             actor_id=user.id,
@@ -83,7 +81,9 @@ async def reschedule_meeting(
         ),
         idempotency_key=idempotency_key,
         payload=body.model_dump(mode="json"),
+        authorise=managed_by(user, "reschedule"),
         precheck=lifecycle.check_reschedule,
+        checks=checks,
     )
 
 
@@ -95,16 +95,15 @@ async def cancel_meeting(
     *,
     idempotency_key: str | None = None,
 ) -> Reply:
-    visible = await load(svc, user, meeting_id)
-    gate(may_manage(user, visible.meeting, visible.people), "cancel")
     return await send_update(
         svc,
         user,
-        visible,
+        meeting_id,
         operation="cancel",
         change=Cancel(actor_id=user.id, reason=body.reason),
         idempotency_key=idempotency_key,
         payload=body.model_dump(mode="json"),
+        authorise=managed_by(user, "cancel"),
         precheck=lifecycle.check_cancel,
     )
 
@@ -121,17 +120,16 @@ async def delete_meeting(
     *,
     idempotency_key: str | None = None,
 ) -> Reply:
-    visible = await load(svc, user, meeting_id)
-    gate(may_delete(user, visible.meeting, visible.people), "delete")
     started_ok = may_delete_started(user)
     return await send_update(
         svc,
         user,
-        visible,
+        meeting_id,
         operation="delete",
         change=Delete(actor_id=user.id, reason=reason, may_delete_started=started_ok),
         idempotency_key=idempotency_key,
         payload={"reason": reason},
+        authorise=lambda v: gate(may_delete(user, v.meeting, v.people), "delete"),
         precheck=lambda m: lifecycle.check_delete(m, started_ok, now()),
     )
 
@@ -144,15 +142,14 @@ async def invite_guest(
     *,
     idempotency_key: str | None = None,
 ) -> Reply:
-    visible = await load(svc, user, meeting_id)
-    gate(may_manage(user, visible.meeting, visible.people), "invite guests to")
     return await send_update(
         svc,
         user,
-        visible,
+        meeting_id,
         operation="invite_guest",
         change=InviteGuest(actor_id=user.id, email=body.email, replaces=body.replaces),
         idempotency_key=idempotency_key,
         payload=body.model_dump(mode="json"),
+        authorise=managed_by(user, "invite guests to"),
         precheck=lambda m: lifecycle.check_invite_guest(m, body.email, body.replaces),
     )

@@ -3,16 +3,17 @@ action; and sending one lifecycle message to its workflow."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tandem.domain.access import View, view_of
+from tandem.activities.messages import AppliedChange
+from tandem.domain.access import View, may_manage, view_of
 from tandem.domain.errors import DomainError, NotAllowed, not_found
-from tandem.domain.meetings import FINISHED, Meeting, MeetingStatus
+from tandem.domain.meetings import FINISHED, Meeting, MeetingStatus, Reassign, ReassignOutcome
 from tandem.domain.users import User
 from tandem.store import meetings, users
 from tandem.store.meetings import MeetingRecord
@@ -45,15 +46,20 @@ def _with_people(session: Session, meeting_id: str) -> tuple[MeetingRecord, dict
     return record, users.get_users(session, record.meeting.participant_ids)
 
 
-async def load(svc: Services, user: User, meeting_id: str) -> Visible:
-    found = await svc.db.read(lambda session: _with_people(session, meeting_id))
+def _visible(user: User, found: tuple[MeetingRecord, dict[str, User]] | None) -> Visible | None:
     if found is None:
-        raise not_found()
+        return None
     record, people = found
     view = view_of(user, record.meeting, people)
-    if view is None:
+    return None if view is None else Visible(record.meeting, record.archived, view, people)
+
+
+async def load(svc: Services, user: User, meeting_id: str) -> Visible:
+    found = await svc.db.read(lambda session: _with_people(session, meeting_id))
+    visible = _visible(user, found)
+    if visible is None:
         raise not_found()
-    return Visible(record.meeting, record.archived, view, people)
+    return visible
 
 
 def gate(allowed: bool, action: str) -> None:
@@ -61,39 +67,82 @@ def gate(allowed: bool, action: str) -> None:
         raise NotAllowed(f"you may not {action} this meeting")
 
 
+def managed_by(user: User, action: str) -> Callable[[Visible], None]:
+    """Refuses ``action`` unless ``user`` manages the meeting (its facilitator, an admin …)."""
+    return lambda visible: gate(may_manage(user, visible.meeting, visible.people), action)
+
+
 async def send_update(
     svc: Services,
     user: User,
-    visible: Visible,
+    meeting_id: str,
     *,
     operation: str,
     change: Any,
     idempotency_key: str | None,
     payload: Any,
+    authorise: Callable[[Visible], None],
     precheck: Callable[[Meeting], None],
-    respond: Callable[[Any], dict[str, Any]] | None = None,
+    checks: Callable[[Visible], Awaitable[None]] | None = None,
+    respond: Callable[[Visible, Any], dict[str, Any]] | None = None,
 ) -> Reply:
-    """Send one lifecycle message; the reply is the meeting (or ``respond(result)``).
+    """Send one lifecycle message; the reply is the meeting (or ``respond(visible, result)``).
 
-    ``precheck`` is the same lifecycle rule the workflow's validator applies; it is run here only
-    when the meeting has finished, to refuse at once rather than reopen its workflow for nothing.
+    The key is claimed first, with the caller's view of the meeting: a retry is answered as the
+    first attempt was (or would have been, if its answer was lost), even once the change has
+    hidden the meeting from the caller (a delete, a reassignment away). Then the caller must see
+    the meeting (A3) and be allowed (``authorise``), and the use case's ``checks`` run
+    (availability, timing). ``precheck`` is the lifecycle rule the workflow's validator applies;
+    it is run here only when the meeting has finished, to refuse at once rather than reopen its
+    workflow for nothing.
     """
+    found = await svc.db.read(lambda session: _with_people(session, meeting_id))
+    visible = _visible(user, found)
     claim = await idempotency.claim(
-        svc, user, idempotency_key, operation=operation, target=visible.meeting.id, payload=payload
+        svc,
+        user,
+        idempotency_key,
+        operation=operation,
+        target=meeting_id,
+        payload=payload,
+        view=visible.view.value if visible else None,
     )
     if claim.replay is not None:
         return claim.replay
-    if visible.meeting.status in FINISHED or visible.meeting.status is MeetingStatus.DELETED:
-        precheck(visible.meeting)
+
+    async def answer(result: Any, view: View) -> Reply:
+        assert found is not None
+        shown = Visible(found[0].meeting, found[0].archived, view, found[1])
+        body = respond(shown, result) if respond else shown.out(result)
+        await idempotency.remember(svc, user, claim, 200, body)
+        return Reply(200, body)
+
+    if claim.applied is not None and claim.view is not None:
+        return await answer(_result(change, claim.applied), View(claim.view))
     try:
-        result = await svc.meetings.apply(
-            visible.meeting, change, request_id=claim.update_id(user, operation)
-        )
+        if visible is None:
+            raise not_found()
+        authorise(visible)
+        if checks is not None:
+            await checks(visible)
+        if visible.meeting.status in FINISHED or visible.meeting.status is MeetingStatus.DELETED:
+            precheck(visible.meeting)
+        result = await svc.meetings.apply(visible.meeting, change, request_id=claim.update_id)
     except DomainError as error:
+        # An earlier attempt with this key may have been applied meanwhile: that is the answer.
+        applied = await idempotency.applied_since(svc, user, claim)
+        if applied is not None and claim.view is not None:
+            return await answer(_result(change, applied), View(claim.view))
         await idempotency.refuse(svc, user, claim, await explained(svc, user, error))
-    body = respond(result) if respond else visible.out(result)
-    await idempotency.remember(svc, user, claim, 200, body)
-    return Reply(200, body)
+    return await answer(result, visible.view)
+
+
+def _result(change: Any, applied: AppliedChange) -> Any:
+    """What the workflow's update returned, rebuilt from the outcome its transaction recorded."""
+    assert applied.meeting is not None
+    if isinstance(change, Reassign):
+        return ReassignOutcome(meeting=applied.meeting, not_available=applied.accepted_overlaps)
+    return applied.meeting
 
 
 def now() -> datetime:

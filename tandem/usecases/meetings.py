@@ -15,7 +15,6 @@ from tandem.domain.access import (
     may_archive,
     may_coach,
     may_facilitate,
-    may_manage,
     refuse_scheduling_for,
     view_of,
 )
@@ -35,7 +34,7 @@ from tandem.usecases import availability, idempotency
 from tandem.usecases.clashes import explained
 from tandem.usecases.context import Services
 from tandem.usecases.idempotency import Reply
-from tandem.usecases.meeting_access import Visible, gate, load, now, send_update
+from tandem.usecases.meeting_access import Visible, gate, load, managed_by, now, send_update
 from tandem.usecases.schemas import MeetingCreate, MeetingPatch, meeting_out
 from tandem.usecases.temporal import AlreadyFinished
 from tandem.usecases.timeline import TimelineEntry, people_named, timeline_entry
@@ -226,26 +225,29 @@ async def edit_meeting(
     *,
     idempotency_key: str | None = None,
 ) -> Reply:
-    visible = await load(svc, user, meeting_id)
-    gate(may_manage(user, visible.meeting, visible.people), "edit")
     changes = MeetingChanges.model_validate(body.model_dump(exclude={"reason"}, exclude_none=True))
     if not changes.model_dump(exclude_none=True):
         raise invalid("body", "nothing to change")
-    m = visible.meeting
-    if m.kind is MeetingKind.COACHING and changes.moves_time:
-        starts_at = changes.starts_at or m.starts_at
-        duration = changes.duration_minutes or m.duration_minutes
-        lifecycle.check_timing(m.kind, starts_at, duration, now())
-        await availability.recheck_moved(svc, visible, starts_at, duration)
+
+    async def checks(visible: Visible) -> None:
+        m = visible.meeting
+        if m.kind is MeetingKind.COACHING and changes.moves_time:
+            starts_at = changes.starts_at or m.starts_at
+            duration = changes.duration_minutes or m.duration_minutes
+            lifecycle.check_timing(m.kind, starts_at, duration, now())
+            await availability.recheck_moved(svc, visible, starts_at, duration)
+
     return await send_update(
         svc,
         user,
-        visible,
+        meeting_id,
         operation="edit",
         change=Edit(actor_id=user.id, changes=changes, reason=body.reason),
         idempotency_key=idempotency_key,
         payload=body.model_dump(mode="json"),
+        authorise=managed_by(user, "edit"),
         precheck=lifecycle.check_edit,
+        checks=checks,
     )
 
 

@@ -3,6 +3,7 @@ instance, archive, and the planned occurrences in any range."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -172,37 +173,109 @@ async def list_series(
     )
 
 
-async def _send(svc: Services, user: User, visible: VisibleSeries, change: Any) -> VisibleSeries:
-    gate(may_manage_series(user, visible.series), "change")
-    updated = await svc.series.apply(visible.series.id, change)
-    current = await svc.db.read(lambda session: series_store.get_series(session, updated.id))
-    record = current or SeriesRecord(updated, visible.record.clashes, visible.record.archived)
-    return VisibleSeries(record, visible.view)
+async def _send(
+    svc: Services,
+    user: User,
+    visible: VisibleSeries,
+    change: Any,
+    *,
+    operation: str,
+    payload: Any,
+    idempotency_key: str | None,
+    present: Callable[[VisibleSeries], Awaitable[dict[str, Any]]],
+) -> Reply:
+    """Send one series change as its update; a retry with the same key gets the first answer,
+    even when the change ended the series' workflow (see ``usecases.idempotency``)."""
+    claim = await idempotency.claim(
+        svc, user, idempotency_key, operation=operation, target=visible.series.id, payload=payload
+    )
+    if claim.replay is not None:
+        return claim.replay
+
+    async def answer(updated: Series) -> Reply:
+        current = await svc.db.read(lambda session: series_store.get_series(session, updated.id))
+        kept = current or visible.record
+        record = SeriesRecord(updated, kept.clashes, kept.archived)
+        body = await present(VisibleSeries(record, visible.view))
+        await idempotency.remember(svc, user, claim, 200, body)
+        return Reply(200, body)
+
+    if claim.applied is not None and claim.applied.series is not None:
+        return await answer(claim.applied.series)
+    try:
+        updated = await svc.series.apply(visible.series.id, change, request_id=claim.update_id)
+    except DomainError as error:
+        applied = await idempotency.applied_since(svc, user, claim)
+        if applied is not None and applied.series is not None:
+            return await answer(applied.series)
+        await idempotency.refuse(svc, user, claim, error)
+    return await answer(updated)
+
+
+async def _plain(visible: VisibleSeries) -> dict[str, Any]:
+    return series_out(visible.record, visible.view)
 
 
 async def edit_series(
-    svc: Services, user: User, series_id: str, body: SeriesPatch
-) -> VisibleSeries:
+    svc: Services,
+    user: User,
+    series_id: str,
+    body: SeriesPatch,
+    *,
+    idempotency_key: str | None = None,
+) -> Reply:
+    """The reply lists the next occurrences as they are after the change."""
     visible = await load_series(svc, user, series_id)
+    gate(may_manage_series(user, visible.series), "change")
     changes = SeriesChanges.model_validate(body.model_dump(exclude_none=True))
     if not changes.model_dump(exclude_none=True):
         raise invalid("body", "nothing to change")
     if changes.duration_minutes is not None:
         start = changes.starts_at or now() + timedelta(minutes=1)
         lifecycle.check_timing(MeetingKind.ONE_TO_ONE, start, changes.duration_minutes, now())
-    return await _send(svc, user, visible, EditSeries(actor_id=user.id, changes=changes))
+    return await _send(
+        svc,
+        user,
+        visible,
+        EditSeries(actor_id=user.id, changes=changes),
+        operation="edit_series",
+        payload=body.model_dump(mode="json"),
+        idempotency_key=idempotency_key,
+        present=lambda v: with_occurrences(svc, user, v),
+    )
 
 
 async def end_series(
-    svc: Services, user: User, series_id: str, reason: str | None = None
-) -> VisibleSeries:
+    svc: Services,
+    user: User,
+    series_id: str,
+    reason: str | None = None,
+    *,
+    idempotency_key: str | None = None,
+) -> Reply:
     visible = await load_series(svc, user, series_id)
-    return await _send(svc, user, visible, EndSeries(actor_id=user.id, reason=reason))
+    gate(may_manage_series(user, visible.series), "change")
+    return await _send(
+        svc,
+        user,
+        visible,
+        EndSeries(actor_id=user.id, reason=reason),
+        operation="end_series",
+        payload={"reason": reason},
+        idempotency_key=idempotency_key,
+        present=_plain,
+    )
 
 
 async def delete_occurrence(
-    svc: Services, user: User, series_id: str, meeting_id: str, reason: str | None = None
-) -> VisibleSeries:
+    svc: Services,
+    user: User,
+    series_id: str,
+    meeting_id: str,
+    reason: str | None = None,
+    *,
+    idempotency_key: str | None = None,
+) -> Reply:
     visible = await load_series(svc, user, series_id)
     gate(may_manage_series(user, visible.series), "delete occurrences of")
     index = visible.series.index_of(meeting_id, now() + LOOKUP_HORIZON)
@@ -214,7 +287,16 @@ async def delete_occurrence(
         reason=reason,
         may_delete_started=user.is_admin or user.can(Permission.DELETE_STARTED),
     )
-    return await _send(svc, user, visible, change)
+    return await _send(
+        svc,
+        user,
+        visible,
+        change,
+        operation="delete_occurrence",
+        payload={"meeting_id": meeting_id, "reason": reason},
+        idempotency_key=idempotency_key,
+        present=_plain,
+    )
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from tandem.domain.notifications import NotificationKind, Notify, Recipient
     from tandem.workflows import search_attributes
+    from tandem.workflows.keyed import keyed_update_id
 
 # Search-attribute status of a create the guard refused; there is no meeting behind it.
 REJECTED = "rejected"
@@ -188,6 +189,7 @@ class MeetingWorkflow:
                     event=event,
                     notify=list(notify),
                     rollover=rollover,
+                    update_id=keyed_update_id(),
                 ),
                 result_type=SyncResult,
                 start_to_close_timeout=timedelta(seconds=30),
@@ -491,9 +493,11 @@ class MeetingWorkflow:
                 lifecycle.check_reassign(self.meeting, request.facilitator_id)
             m = self.meeting
             moved = m.model_copy(update={"facilitator_id": request.facilitator_id})
+            # M10: only a stated reason lets the new facilitator be double-booked; the guard
+            # decides inside the booking transaction, so a racing booking cannot slip between.
             result = await self._adopt(
                 moved,
-                BookingMode.REASSIGN,
+                BookingMode.REASSIGN if request.reason else BookingMode.REASSIGN_FREE,
                 "reassigned",
                 actor_id=request.actor_id,
                 reason=request.reason,

@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         SeriesStatus,
         edited,
     )
+    from tandem.workflows.keyed import keyed_update_id
 
 RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1), non_retryable_error_types=BUSINESS_ERROR_TYPES
@@ -186,7 +187,12 @@ class SeriesWorkflow:
         try:
             await workflow.execute_local_activity(
                 SYNC_SERIES,
-                SyncSeries(series=self.series, clashes=self.clashes, notify=notify or []),
+                SyncSeries(
+                    series=self.series,
+                    clashes=self.clashes,
+                    notify=notify or [],
+                    update_id=keyed_update_id(),
+                ),
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=RETRY,
                 summary=f"series v{self.series.version}",

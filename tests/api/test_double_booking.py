@@ -120,3 +120,39 @@ async def test_a3_a_clash_with_a_meeting_the_caller_cannot_see_names_neither_it_
     assert again.status_code == 409
     assert "Confidential review" in again.json()["error"]["message"]
     assert again.json()["error"]["details"]["conflicts"][0]["meeting_id"] == hidden["id"]
+
+
+async def test_m10_w5_a_reassign_without_reason_racing_a_create_never_double_books(
+    backend: Stack,
+) -> None:
+    """Issue 8 item 3: the overlap decision is the guard's, inside the booking transaction.
+    Twenty times: a 1:1 is reassigned (no reason) to a supervisor while a create books that
+    supervisor at the same time. At most one of the two may win; the loser is a 409 naming who
+    is busy, and the new facilitator never ends up with two overlapping bookings."""
+    sup = await backend.person("supervisor")
+    for run in range(20):
+        target = await backend.person("supervisor")
+        agent, other_agent = await backend.person("agent"), await backend.person("agent")
+        starts = at(days=3, hours=run)
+        meeting = await backend.one_to_one(sup, agent, starts_at=starts)
+        reassign, create = await asyncio.gather(
+            backend.http.post(
+                f"/v1/meetings/{meeting['id']}/reassign",
+                json={"facilitator_id": target.id},
+                headers=sup.auth,
+            ),
+            backend.create_meeting(
+                target,
+                kind="one_to_one",
+                name=f"Booked in the race {run}",
+                participant_ids=[other_agent.id],
+                starts_at=at(minutes=10, base=datetime.fromisoformat(starts)),
+                duration_minutes=30,
+            ),
+        )
+        codes = sorted([reassign.status_code, create.status_code])
+        assert codes in ([200, 409], [201, 409]), (reassign.text, create.text)
+        loser = reassign if reassign.status_code == 409 else create
+        assert loser.json()["error"]["details"]["conflicts"][0]["user_id"] == target.id
+        mine = await backend.http.get("/v1/meetings?role=facilitator", headers=target.auth)
+        assert len(mine.json()["items"]) == 1, mine.json()

@@ -243,12 +243,14 @@ async def test_m10_reassign_lists_not_available_and_records_the_reason(stack: St
     assert candidates[busy.id]["blocks"][0]["kind"] == "one_to_one"
     assert sup.id not in candidates and agent.id not in candidates
 
+    # Without a reason the booking guard refuses the overlap (409 naming who is busy and when).
     no_reason = await stack.http.post(
         f"/v1/meetings/{meeting['id']}/reassign", json={"facilitator_id": busy.id}, headers=sup.auth
     )
-    assert (
-        no_reason.status_code == 422 and no_reason.json()["error"]["details"]["field"] == "reason"
-    )
+    assert no_reason.status_code == 409, no_reason.text
+    refusal = no_reason.json()["error"]
+    assert refusal["message"].endswith("give a reason to assign them anyway")
+    assert refusal["details"]["conflicts"][0]["user_id"] == busy.id
 
     moved = await stack.http.post(
         f"/v1/meetings/{meeting['id']}/reassign",

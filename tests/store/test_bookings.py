@@ -63,7 +63,7 @@ async def test_w5_twenty_concurrent_transactions_book_once(db: Database) -> None
     assert len(booked) == 1
 
 
-async def test_m10_reassign_mode_accepts_a_one_to_one_clash_but_not_coaching_on_coaching(
+async def test_m10_reassign_accepts_a_one_to_one_clash_only_with_a_reason_never_coaching(
     db: Database,
 ) -> None:
     coach, other = await add_person(db, "supervisor"), await add_person(db, "supervisor")
@@ -71,6 +71,10 @@ async def test_m10_reassign_mode_accepts_a_one_to_one_clash_but_not_coaching_on_
     await _book(db, _meeting(MeetingKind.ONE_TO_ONE, other.id, [ana.id]))
     moving = _meeting(MeetingKind.ONE_TO_ONE, coach.id, [ben.id], offset=10)
     await _book(db, moving)
+    with pytest.raises(Conflict, match=other.id):  # no reason given: any overlap is refused
+        await _book(
+            db, moving.model_copy(update={"facilitator_id": other.id}), BookingMode.REASSIGN_FREE
+        )
     accepted = await _book(
         db, moving.model_copy(update={"facilitator_id": other.id}), BookingMode.REASSIGN
     )

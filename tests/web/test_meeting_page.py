@@ -194,7 +194,7 @@ async def test_m10_reassign_from_the_candidates_marks_who_is_not_available(
     # Someone with a block can still be chosen, with a reason (M10).
     await manage.get_by_label(busy.name).check()
     await manage.get_by_role("button", name="Update facilitator").click()
-    await expect(page.locator("#reason-error")).to_contain_text("not available")
+    await expect(page.locator("#reason-error")).to_contain_text("give a reason")
     await expect(manage.get_by_label(busy.name)).to_be_checked()
     await manage.get_by_label("Reason (needed when they are not available)").fill("Bea knows them")
     await manage.get_by_role("button", name="Update facilitator").click()

@@ -50,31 +50,49 @@ async def get_series(series_id: str, user: CurrentUser, svc: Svc) -> dict:
     return _out(await uc.load_series(svc, user, series_id))
 
 
-@router.patch("/{series_id}", **SERIES, responses=CHANGES)
-async def edit_series(series_id: str, body: SeriesPatch, user: CurrentUser, svc: Svc) -> dict:
-    return await uc.with_occurrences(svc, user, await uc.edit_series(svc, user, series_id, body))
+@router.patch("/{series_id}", **SERIES, responses={**CHANGES, **replayable()})
+async def edit_series(
+    series_id: str,
+    body: SeriesPatch,
+    user: CurrentUser,
+    svc: Svc,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    return as_response(
+        await uc.edit_series(svc, user, series_id, body, idempotency_key=idempotency_key)
+    )
 
 
-@router.post("/{series_id}/end", **SERIES, responses=CHANGES)
+@router.post("/{series_id}/end", **SERIES, responses={**CHANGES, **replayable()})
 async def end_series(
     series_id: str,
     user: CurrentUser,
     svc: Svc,
     body: Annotated[OptionalReasonBody | None, Body()] = None,
-) -> dict:
-    return _out(await uc.end_series(svc, user, series_id, body.reason if body else None))
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    reason = body.reason if body else None
+    return as_response(
+        await uc.end_series(svc, user, series_id, reason, idempotency_key=idempotency_key)
+    )
 
 
-@router.delete("/{series_id}/occurrences/{meeting_id}", **SERIES, responses=CHANGES)
+@router.delete(
+    "/{series_id}/occurrences/{meeting_id}", **SERIES, responses={**CHANGES, **replayable()}
+)
 async def delete_occurrence(
     series_id: str,
     meeting_id: str,
     user: CurrentUser,
     svc: Svc,
     body: Annotated[OptionalReasonBody | None, Body()] = None,
-) -> dict:
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     reason = body.reason if body else None
-    return _out(await uc.delete_occurrence(svc, user, series_id, meeting_id, reason))
+    reply = await uc.delete_occurrence(
+        svc, user, series_id, meeting_id, reason, idempotency_key=idempotency_key
+    )
+    return as_response(reply)
 
 
 @router.get("/{series_id}/occurrences", response_model=OccurrenceList)
