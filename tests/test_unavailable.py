@@ -7,13 +7,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from tandem.cli.worker import build_worker, sandboxed_runner
 from tandem.workflows.search_attributes import ALL_KEYS
 from tests.conftest import SERVER_STARTUP
-from tests.support import TEMPORAL, at, running_stack, sqlite_target
+from tests.support import DATA_CONVERTER, TEMPORAL, at, running_stack, sqlite_target
 
 WAIT = 2.0
 
@@ -70,7 +69,7 @@ async def test_with_temporal_unreachable_a_change_is_503_and_nothing_is_applied(
     tmp_path: Path,
 ) -> None:
     env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         dev_server_existing_path=TEMPORAL,
         search_attributes=ALL_KEYS,
         dev_server_startup_timeout=SERVER_STARTUP,

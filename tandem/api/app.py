@@ -15,6 +15,7 @@ from tandem.api.limits import BodyLimit
 from tandem.api.routes import (
     attachments,
     coaching,
+    codec,
     content,
     guest,
     health,
@@ -60,6 +61,7 @@ def create_app(
     app = FastAPI(title="Tandem", version="0.1.0", lifespan=lifespan, redirect_slashes=False)
     errors.install(app)
     app.add_middleware(BodyLimit, json_cap=settings.max_json_body_bytes)
+    app.add_middleware(codec.CodecCors, ui_url=settings.temporal_ui_url)
     openapi.install(app)
     for module in (
         health,
@@ -74,6 +76,7 @@ def create_app(
         wfm,
         notifications,
         guest,
+        codec,
     ):
         app.include_router(module.router)
     web.install(app)

@@ -667,3 +667,14 @@ class GuestOut(Out):
     location: str
     host: str | None
     guest: str
+
+
+class CodecPayloadOut(Out):
+    metadata: dict[str, str]
+    data: str
+
+
+class CodecOut(Out):
+    """Payloads opened (or sealed) for the Temporal UI and CLI, in the codec-server shape."""
+
+    payloads: list[CodecPayloadOut]

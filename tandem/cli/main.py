@@ -67,6 +67,24 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys_rotate(args: argparse.Namespace) -> int:
+    from tandem.usecases.payload_codec import PayloadKeys, rotate_keys_file
+
+    settings = _settings(args)
+    if settings.payload_keys is not None:
+        # Keys from the environment are the deployment's to change: print the new value.
+        keys = PayloadKeys.parse(settings.payload_keys.get_secret_value()).rotated()
+        print("set TANDEM_PAYLOAD_KEYS on every worker and API process to:")
+        print(keys.render().strip().replace("\n", ","))
+        return 0
+    keys = rotate_keys_file(settings)
+    print(
+        f"new payload key {keys.current} in {settings.data_dir}; restart Tandem to seal with it "
+        f"(the {len(keys.secrets) - 1} older key(s) stay, to open what they sealed)"
+    )
+    return 0
+
+
 def _users_add(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
@@ -198,6 +216,13 @@ def parser() -> argparse.ArgumentParser:
     command("worker", "run a worker against TANDEM_TEMPORAL_ADDRESS").set_defaults(run=_worker)
     command("api", "serve the HTTP API on TANDEM_API_HOST:TANDEM_API_PORT").set_defaults(run=_api)
     command("migrate", "bring the database schema up to date").set_defaults(run=_migrate)
+
+    keys = commands.add_parser("keys", help="the keys that seal Temporal payloads").add_subparsers(
+        dest="action", required=True
+    )
+    keys.add_parser(
+        "rotate", help="add a new sealing key; older ones keep opening", parents=[common]
+    ).set_defaults(run=_keys_rotate)
 
     users = commands.add_parser("users", help="manage users").add_subparsers(
         dest="action", required=True

@@ -28,11 +28,13 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+from pydantic import SecretStr
 
 from tandem.cli.demo import seed, seed_series
 from tandem.cli.worker import connect_with_retry
 from tandem.settings import Settings
 from tandem.store.migrate import upgrade
+from tandem.usecases.payload_codec import payload_keys
 from tandem.workflows.search_attributes import register
 
 # Temporal's own state file: WAL with NORMAL sync survives a process crash (not power loss)
@@ -85,6 +87,8 @@ def _port_taken(port: int) -> bool:
 def _child_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     for name, value in settings.model_dump().items():
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
         if value is not None:
             env[f"TANDEM_{name.upper()}"] = str(value)
     return env
@@ -242,9 +246,14 @@ async def _up(settings: Settings, ports: Ports, demo: bool) -> int:
                 f"port {port} for the {label} is already in use; pick another with flags"
             )
     settings = settings.model_copy(
-        update={"temporal_address": f"127.0.0.1:{ports.temporal}", "api_port": ports.api}
+        update={
+            "temporal_address": f"127.0.0.1:{ports.temporal}",
+            "api_port": ports.api,
+            "temporal_ui_url": f"http://127.0.0.1:{ports.ui}",
+        }
     )
     upgrade(settings.database, schema=settings.database_schema)
+    payload_keys(settings)  # made here once, before the worker and the API read them
 
     temporal = Child(
         "Temporal server",
@@ -254,6 +263,8 @@ async def _up(settings: Settings, ports: Ports, demo: bool) -> int:
             "--ip", "127.0.0.1",
             "--port", str(ports.temporal),
             "--ui-port", str(ports.ui),
+            # The UI asks the API to open sealed payloads, for people with ops.history.view.
+            "--ui-codec-endpoint", f"{settings.base_url}/codec",
             "--log-level", "warn",
             *TEMPORAL_SQLITE_PRAGMAS,
         ),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -274,3 +277,26 @@ def series_out(record: SeriesRecord, view: View) -> dict[str, Any]:
         out.pop("description")
         out.pop("location")
     return out
+
+
+def _base64(value: str) -> str:
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("not base64") from None
+    return value
+
+
+Base64 = Annotated[str, AfterValidator(_base64)]
+
+
+class CodecPayloadIn(Strict):
+    """One payload as Temporal's codec-server protocol sends it (metadata values and data in
+    base64)."""
+
+    metadata: dict[str, Base64] = Field(default_factory=dict, max_length=32)
+    data: Base64 = ""
+
+
+class CodecIn(Strict):
+    payloads: list[CodecPayloadIn] = Field(max_length=10_000)

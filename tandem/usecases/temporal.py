@@ -25,7 +25,6 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -34,6 +33,7 @@ from tandem.domain.meetings import Create, Meeting, MeetingInput
 from tandem.domain.plans import PlanCommit, PlanProgress
 from tandem.domain.series import CreateSeries, Series, SeriesInput
 from tandem.settings import Settings
+from tandem.usecases.payload_codec import data_converter
 from tandem.workflows import search_attributes
 from tandem.workflows.meeting import UPDATES, MeetingWorkflow, workflow_id
 from tandem.workflows.plan_commit import PlanCommitWorkflow
@@ -71,7 +71,7 @@ async def connect(settings: Settings) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(settings),
     )
 
 

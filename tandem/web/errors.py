@@ -20,7 +20,9 @@ from tandem.usecases.temporal import BackendUnavailable
 from tandem.web import session
 from tandem.web.render import page
 
-NOT_WEB = ("/v1", "/guest", "/health", "/ready", "/docs", "/redoc", "/openapi.json", "/static")
+NOT_WEB = (
+    "/v1", "/codec", "/guest", "/health", "/ready", "/docs", "/redoc", "/openapi.json", "/static",
+)  # fmt: skip
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 

@@ -26,7 +26,7 @@ from tandem.activities.mail import FileTransport
 from tandem.store import outbox
 from tandem.store.db import Database
 from tandem.store.schema import NotificationRow
-from tests.support import Mailbox, eventually, free_port, migrated, sqlite_target
+from tests.support import PAYLOAD_KEYS, Mailbox, eventually, free_port, migrated, sqlite_target
 
 QUEUED = 200
 KILLS = 3
@@ -57,6 +57,7 @@ async def start_worker(
         "TANDEM_DATA_DIR": str(data_dir),
         "TANDEM_SMTP_URL": smtp_url,
         "TANDEM_SECRET_KEY": "test-secret",
+        "TANDEM_PAYLOAD_KEYS": PAYLOAD_KEYS.render(),
         **extra,
     }
     with log.open("ab") as output:

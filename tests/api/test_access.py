@@ -155,6 +155,9 @@ AUTHENTICATED: dict[tuple[str, str], dict[str, Any] | None] = {
     ("DELETE", "/v1/meetings/{meeting_id}/attachments/{attachment_id}"): None,
     ("PATCH", "/v1/meetings/{meeting_id}/notes/{note_id}"): {"body": "Edited"},
     ("DELETE", "/v1/meetings/{meeting_id}/notes/{note_id}"): None,
+    # Temporal's remote codec (issue 8): a bearer token, or the web sign-in of the Temporal UI.
+    ("POST", "/codec/decode"): {"payloads": []},
+    ("POST", "/codec/encode"): {"payloads": []},
 }
 
 
