@@ -8,7 +8,9 @@ uvicorn serving the real app.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import json
 import os
 import socket
 import sys
@@ -27,7 +29,8 @@ import uvicorn
 from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 from sqlalchemy import create_engine, text
-from temporalio.client import Client
+from temporalio.api.common.v1 import Payload
+from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Worker
 
 from tandem.api.app import create_app
@@ -45,6 +48,35 @@ TEMPORAL_TEST_SERVER = installed_binary("temporal-test-server", "temporal-test-s
 # one key set (processes started by tests get it in TANDEM_PAYLOAD_KEYS).
 PAYLOAD_KEYS = PayloadKeys.generated()
 DATA_CONVERTER = sealing(PAYLOAD_KEYS)
+
+
+async def readable_history(history: WorkflowHistory) -> str:
+    """A history as someone holding the keys reads it: every payload opened and decoded (in
+    ``to_json`` payload data is sealed, and base64 even when not)."""
+    codec = DATA_CONVERTER.payload_codec
+    assert codec is not None
+    texts: list[str] = []
+
+    async def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if set(node) <= {"metadata", "data", "externalPayloads"} and "metadata" in node:
+                sealed = Payload(
+                    metadata={k: base64.b64decode(v) for k, v in node["metadata"].items()},
+                    data=base64.b64decode(node.get("data", "")),
+                )
+                [opened] = await codec.decode([sealed])
+                texts.append(opened.data.decode(errors="replace"))
+                return
+            for value in node.values():
+                await walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                await walk(value)
+        elif isinstance(node, str):
+            texts.append(node)
+
+    await walk(json.loads(history.to_json()))
+    return "\n".join(texts)
 
 
 def free_port() -> int:

@@ -48,6 +48,17 @@ def build_message(row: NotificationRow, sender: str) -> EmailMessage:
     if row.meeting_id:
         message["X-Tandem-Meeting"] = row.meeting_id
     message.set_content(row.body)
+    if row.calendar:
+        # The part calendar clients act on (RFC 6047): the invitation itself, not an attachment.
+        method = "CANCEL" if "\r\nMETHOD:CANCEL\r\n" in row.calendar else "REQUEST"
+        message.add_alternative(
+            row.calendar.encode(),
+            maintype="text",
+            subtype="calendar",
+            params={"method": method, "charset": "utf-8"},
+            filename="invite.ics",
+            disposition="inline",
+        )
     return message
 
 

@@ -63,6 +63,6 @@ class MeetingActivities:
             session, people_involved([*meeting.attendee_ids, meeting.created_by], request.notify)
         )
         messages = render(
-            meeting, request.notify, people, secret=self.secret, base_url=self.base_url
+            meeting, request.notify, people, secret=self.secret, base_url=self.base_url, now=now
         )
         return overlaps, outbox.enqueue(session, messages, now)

@@ -8,10 +8,13 @@ lifecycle facts (names, times, places, reasons): never agenda items or notes (SP
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from tandem.activities.invitations import Method, meeting_invitation, series_invitation
 from tandem.domain.guest_links import guest_token
 from tandem.domain.meetings import Meeting, MeetingKind
 from tandem.domain.notifications import NotificationKind, Notify, Recipient
@@ -33,6 +36,30 @@ _KIND_LABEL = {MeetingKind.ONE_TO_ONE: "1:1", MeetingKind.COACHING: "coaching se
 
 # Given a notice, a recipient and the recipient's zone: the template's variables.
 Context = Callable[[Notify, Recipient, str], dict[str, Any]]
+# Given a notice and a recipient: the calendar invitation their e-mail carries, if any.
+Invitation = Callable[[Notify, Recipient], str | None]
+
+_REQUESTS = {
+    NotificationKind.CREATED,
+    NotificationKind.RESCHEDULED,
+    NotificationKind.GUEST_INVITED,
+    NotificationKind.REASSIGNED,
+}
+_CANCELS = {NotificationKind.CANCELLED, NotificationKind.DELETED}
+
+
+def invitation_method(meeting: Meeting, notice: Notify, recipient: Recipient) -> Method | None:
+    """What a notice does to the recipient's calendar (SPEC N6). A series' occurrences are in
+    the series' invitation, so they send none of their own."""
+    if meeting.series_id is not None:
+        return None
+    if notice.kind in _CANCELS:
+        return Method.CANCEL
+    if notice.kind is NotificationKind.REASSIGNED and (
+        recipient.user_id == notice.previous_facilitator_id
+    ):
+        return Method.CANCEL  # no longer theirs to attend
+    return Method.REQUEST if notice.kind in _REQUESTS else None
 
 
 def people_involved(attendees: Iterable[str], notices: Iterable[Notify]) -> set[str]:
@@ -64,6 +91,7 @@ def outbox_messages(
     meeting_id: str | None,
     guest_zone: str,
     context: Context,
+    invitation: Invitation,
 ) -> list[OutboxMessage]:
     messages = []
     for notice in notices:
@@ -93,6 +121,7 @@ def outbox_messages(
                     user_id=recipient.user_id,
                     email=user.email if user else recipient.email,
                     meeting_id=meeting_id,
+                    calendar=invitation(notice, recipient),
                 )
             )
     return messages
@@ -105,7 +134,16 @@ def render(
     *,
     secret: str,
     base_url: str,
+    now: datetime,
 ) -> list[OutboxMessage]:
+    @cache
+    def calendar(method: Method) -> str:
+        return meeting_invitation(meeting, users, method, now=now)
+
+    def invitation(notice: Notify, recipient: Recipient) -> str | None:
+        method = invitation_method(meeting, notice, recipient)
+        return None if method is None else calendar(method)
+
     def context(notice: Notify, recipient: Recipient, tz: str) -> dict[str, Any]:
         link = ""
         if recipient.email is not None:
@@ -132,13 +170,22 @@ def render(
         meeting_id=meeting.id,
         guest_zone=meeting.timezone,
         context=context,
+        invitation=invitation,
     )
 
 
 def render_series(
-    series: Series, notices: Iterable[Notify], users: dict[str, User]
+    series: Series, notices: Iterable[Notify], users: dict[str, User], *, now: datetime
 ) -> list[OutboxMessage]:
     first = series.current
+
+    @cache
+    def calendar() -> str:
+        return series_invitation(series, users, now=now)
+
+    def invitation(notice: Notify, _: Recipient) -> str | None:
+        # One invitation with the rule for the whole series, not one per occurrence (N2, N6).
+        return calendar() if notice.kind is NotificationKind.SERIES_CREATED else None
 
     def context(notice: Notify, recipient: Recipient, tz: str) -> dict[str, Any]:
         return {
@@ -159,4 +206,5 @@ def render_series(
         meeting_id=None,
         guest_zone=first.timezone,
         context=context,
+        invitation=invitation,
     )

@@ -63,7 +63,8 @@ class SeriesActivities:
                 [subject.facilitator_id, subject.participant_id, subject.created_by], notices
             ),
         )
-        return outbox.enqueue(session, render_series(subject, notices, people), datetime.now(UTC))
+        now = datetime.now(UTC)
+        return outbox.enqueue(session, render_series(subject, notices, people, now=now), now)
 
     @activity.defn(name=SYNC_SERIES)
     async def sync_series(self, request: SyncSeries) -> None:

@@ -37,6 +37,7 @@ class OutboxMessage:
     user_id: str | None
     email: str | None
     meeting_id: str | None
+    calendar: str | None = None  # an iCalendar invitation for the e-mail (SPEC N6)
 
 
 def enqueue(session: Session, messages: list[OutboxMessage], now: datetime) -> int:
@@ -57,6 +58,7 @@ def enqueue(session: Session, messages: list[OutboxMessage], now: datetime) -> i
             "email_next_attempt_at": now if m.email else None,
             "email_sent_at": None,
             "email_error": None,
+            "calendar": m.calendar if m.email else None,
         }
         for m in messages
     ]

@@ -184,6 +184,8 @@ class NotificationRow(Base):
     email_next_attempt_at: Mapped[datetime | None]
     email_sent_at: Mapped[datetime | None]
     email_error: Mapped[str | None] = mapped_column(Text)
+    # The invitation (iCalendar, METHOD:REQUEST or CANCEL) the e-mail carries, if any (SPEC N6).
+    calendar: Mapped[str | None] = mapped_column(Text)
 
 
 class IdempotencyRow(Base):

@@ -20,7 +20,7 @@ async def test_n2_create_tells_the_participant_in_app_and_by_email(stack: Stack)
     created = await eventually(lambda: _notifications(stack, agent, "meeting_created"))
     assert "Career chat" in created[0]["subject"]
     mails = await eventually(lambda: stack.mailbox.about(meeting["id"], agent.email))
-    assert "Room 4" in mails[0].get_content()
+    assert "Room 4" in mails[0].get_body(("plain",)).get_content()
     # The person who scheduled it is not told about their own action.
     assert await _notifications(stack, sup) == []
 
@@ -111,7 +111,7 @@ async def test_m7_reschedule_with_reason_tells_participants_and_guests(stack: St
                 m for m in stack.mailbox.about(meeting["id"], a) if "Rescheduled" in m["Subject"]
             ]
         )
-        assert "Team training" in mails[0].get_content()
+        assert "Team training" in mails[0].get_body(("plain",)).get_content()
 
     history = (await stack.http.get(f"{base}/history", headers=sup.auth)).json()["items"]
     entry = next(e for e in history if e["action"] == "rescheduled")
@@ -201,7 +201,8 @@ async def test_m9_guest_link_shows_time_and_place_and_nothing_private(stack: Sta
     )
     assert invited.status_code == 200 and invited.json()["guest_emails"] == ["gust@example.com"]
     mail = (await eventually(lambda: stack.mailbox.about(meeting["id"], "gust@example.com")))[0]
-    link = next(line for line in mail.get_content().splitlines() if "/guest/" in line).strip()
+    text = mail.get_body(("plain",)).get_content()
+    link = next(line for line in text.splitlines() if "/guest/" in line).strip()
     page = await stack.http.get(link.replace(stack.base_url, ""))
     assert page.status_code == 200
     shown = page.json()

@@ -310,7 +310,8 @@ def test_the_document_has_one_error_shape_and_every_reference_resolves() -> None
         "description": document["components"]["securitySchemes"]["bearer"]["description"],
     }
     for path, operations in document["paths"].items():
-        assert path.startswith(("/v1/", "/codec/", "/health", "/ready", "/guest/")), path  # no pages
+        # No web pages in the document.
+        assert path.startswith(("/v1/", "/codec/", "/health", "/ready", "/guest/")), path
         for method, operation in operations.items():
             responses = operation["responses"]
             success = [code for code in responses if code.startswith("2")]

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from temporalio.testing import WorkflowEnvironment
 
 from tests.api.test_series import occurrence_meetings
-from tests.support import Person, Stack, eventually
+from tests.support import Person, Stack, eventually, readable_history
 
 
 async def _skip_to(env: WorkflowEnvironment, moment: datetime) -> None:
@@ -318,14 +318,17 @@ async def test_c5_private_notes_appear_nowhere_but_to_their_author(
     for workflow_id in histories:
         for history in await _every_run(skipping, workflow_id):
             assert SECRET_A not in history and SECRET_B not in history, workflow_id
+    # What the histories do hold is read: the series' name is there.
+    assert "Weekly 1:1" in (await _every_run(skipping, f"series-{series_id}"))[-1]
 
 
 async def _every_run(stack: Stack, workflow_id: str) -> list[str]:
-    """Each run's history as JSON, latest first, following continue-as-new back to the first."""
+    """Each run's history as its readers see it, latest first, following continue-as-new back to
+    the first."""
     runs, run_id = [], None
     while True:
         history = await stack.client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-        runs.append(history.to_json())
+        runs.append(await readable_history(history))
         started = history.events[0].workflow_execution_started_event_attributes
         if not started.continued_execution_run_id:
             return runs

@@ -1,0 +1,137 @@
+"""Calendar invitations (SPEC N6, RFC 5545 / 5546 iTIP): what a mail client adds to a calendar.
+
+One meeting is one event, ``UID:meeting-<id>@tandem``, whose ``SEQUENCE`` is the meeting's
+version, so every change supersedes the last; a cancel or delete is ``METHOD:CANCEL`` with the
+same UID. A series is one recurring event, ``UID:series-<id>@tandem``, with its RRULE from the
+first start in the series' zone (``DTSTART;TZID=…`` plus the VTIMEZONE), so calendars repeat it
+across daylight-saving changes exactly as Tandem does; deleted occurrences are EXDATEs.
+
+Only what the meeting's people and guests may all read goes in: name, time, place, who. Never
+the description, agenda or notes (a guest's link shows no more, SPEC M9 and C5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from icalendar import Calendar, Event, vCalAddress, vRecur
+
+from tandem.domain.meetings import Meeting
+from tandem.domain.series import Series
+from tandem.domain.times import zone
+from tandem.domain.users import User
+
+PRODID = "-//Tandem//Tandem scheduling//EN"
+# An open-ended series carries its zone's rules this far ahead; clients look zones up by TZID.
+SERIES_ZONE_YEARS = timedelta(days=5 * 366)
+
+
+class Method(StrEnum):
+    REQUEST = "REQUEST"
+    CANCEL = "CANCEL"
+
+
+def _address(email: str, name: str | None = None, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    if name:
+        address.params["CN"] = name
+    address.params.update(params)
+    return address
+
+
+def _attendees(
+    event: Event, people: Iterable[User | None], guests: Iterable[str], method: Method
+) -> None:
+    # Tandem does not read replies: nobody is asked to RSVP to a mailbox nobody reads.
+    status = {} if method is Method.CANCEL else {"PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"}
+    for user in people:
+        if user is not None:
+            event.add("attendee", _address(user.email, user.name, ROLE="REQ-PARTICIPANT", **status))
+    for email in guests:
+        event.add("attendee", _address(email, ROLE="OPT-PARTICIPANT", **status))
+
+
+def _calendar(event: Event, method: Method, first: datetime, last: datetime) -> str:
+    """The VTIMEZONE covers ``first``..``last`` only: the whole zone history is kilobytes."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", method.value)
+    calendar.add_component(event)
+    calendar.add_missing_timezones(
+        first_date=(first - timedelta(days=1)).date(), last_date=(last + timedelta(days=1)).date()
+    )
+    return calendar.to_ical().decode()
+
+
+def _event(
+    uid: str,
+    sequence: int,
+    *,
+    name: str,
+    location: str,
+    organizer: User | None,
+    method: Method,
+    now: datetime,
+) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("sequence", sequence)
+    event.add("dtstamp", now)
+    event.add("summary", name)
+    if location:
+        event.add("location", location)
+    if organizer is not None:
+        event.add("organizer", _address(organizer.email, organizer.name))
+    event.add("status", "CANCELLED" if method is Method.CANCEL else "CONFIRMED")
+    return event
+
+
+def meeting_invitation(
+    meeting: Meeting, users: dict[str, User], method: Method, *, now: datetime
+) -> str:
+    place = zone(meeting.timezone)
+    event = _event(
+        f"meeting-{meeting.id}@tandem",
+        meeting.version,
+        name=meeting.name,
+        location=meeting.location,
+        organizer=users.get(meeting.facilitator_id),
+        method=method,
+        now=now,
+    )
+    event.add("dtstart", meeting.starts_at.astimezone(place))
+    event.add("dtend", meeting.ends_at.astimezone(place))
+    _attendees(event, (users.get(p) for p in meeting.participant_ids), meeting.guest_emails, method)
+    return _calendar(event, method, meeting.starts_at, meeting.ends_at)
+
+
+def series_invitation(series: Series, users: dict[str, User], *, now: datetime) -> str:
+    """The series as one recurring event, from its current rule (a series announced at creation
+    has one)."""
+    segment = series.current
+    rule = segment.rule()
+    place = zone(segment.timezone)
+    first = rule.first_start.replace(tzinfo=place)
+    event = _event(
+        f"series-{series.id}@tandem",
+        series.version,
+        name=series.name,
+        location=series.location,
+        organizer=users.get(series.facilitator_id),
+        method=Method.REQUEST,
+        now=now,
+    )
+    event.add("dtstart", first)
+    event.add("dtend", first + timedelta(minutes=segment.duration_minutes))
+    event.add("rrule", vRecur.from_ical(rule.rrule_string().removeprefix("RRULE:")))
+    skipped = [rule.nth(i - segment.first_index) for i in series.skipped]
+    for occurrence in skipped:
+        if occurrence is not None:
+            event.add("exdate", occurrence.local_start)
+    _attendees(event, [users.get(series.participant_id)], (), Method.REQUEST)
+    last = rule.last()
+    until = last.starts_at if last else first + SERIES_ZONE_YEARS
+    return _calendar(event, Method.REQUEST, first, until)
