@@ -14,8 +14,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from tandem.activities.invitations import Method, meeting_invitation, series_invitation
 from tandem.domain.guest_links import guest_token
+from tandem.domain.invitations import Method, meeting_invitation, series_invitation
 from tandem.domain.meetings import Meeting, MeetingKind
 from tandem.domain.notifications import NotificationKind, Notify, Recipient
 from tandem.domain.series import Series

@@ -14,6 +14,7 @@ from tandem.api import errors, openapi
 from tandem.api.limits import BodyLimit
 from tandem.api.routes import (
     attachments,
+    calendars,
     coaching,
     codec,
     content,
@@ -77,6 +78,7 @@ def create_app(
         notifications,
         guest,
         codec,
+        calendars,
     ):
         app.include_router(module.router)
     web.install(app)

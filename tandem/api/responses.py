@@ -166,6 +166,14 @@ class UserOut(Out):
     business_unit: str | None
     permissions: list[str]
     settings: SettingsOut
+    calendar_feed_url: str | None = Field(
+        default=None,
+        description="Your meetings as a calendar to subscribe to; works without a bearer header.",
+    )
+
+
+class CalendarFeedOut(Out):
+    calendar_feed_url: str
 
 
 class CreatedUserOut(UserOut):

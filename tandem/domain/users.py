@@ -47,6 +47,8 @@ class User(BaseModel):
     business_unit: str | None = None
     preferences: Preferences = Field(default_factory=Preferences)
     permissions: frozenset[str] = frozenset()
+    # Which personal calendar feed link works (tandem.domain.guest_links.feed_token).
+    feed_generation: int = 0
 
     def can(self, permission: Permission) -> bool:
         return permission.value in self.permissions

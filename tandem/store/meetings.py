@@ -185,6 +185,19 @@ def list_meetings(
     return Page(records, _encode_cursor(records[-1]) if more and records else None)
 
 
+def attended_since(session: Session, user_id: str, since: datetime) -> list[Meeting]:
+    """Every meeting ``user_id`` facilitates or attends that ends after ``since``, cancelled
+    and deleted ones too (a calendar feed marks them), by start."""
+    attends = select(MeetingParticipantRow.meeting_id).where(
+        MeetingParticipantRow.user_id == user_id
+    )
+    query = select(MeetingRow).where(
+        MeetingRow.ends_at > since,
+        or_(MeetingRow.facilitator_id == user_id, MeetingRow.id.in_(attends)),
+    )
+    return [_to_meeting(row) for row in session.scalars(query.order_by(MeetingRow.starts_at))]
+
+
 def record_event(session: Session, event: MeetingEvent) -> None:
     insert_ignoring_duplicates(
         session,

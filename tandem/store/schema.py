@@ -55,6 +55,7 @@ class UserRow(Base):
     business_unit: Mapped[str | None] = mapped_column(String(100))
     preferences: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+    feed_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class TokenRow(Base):

@@ -47,6 +47,7 @@ def _to_user(row: UserRow, roles: Mapping[str, Iterable[str]]) -> User:
         business_unit=row.business_unit,
         preferences=Preferences.model_validate(row.preferences),
         permissions=permissions_of(row.roles, roles),
+        feed_generation=row.feed_generation,
     )
 
 
@@ -165,3 +166,11 @@ def set_timezone(session: Session, user_id: str, timezone: str) -> None:
     if row is None:
         raise Invalid("unknown user", field="user_id")
     row.timezone = timezone
+
+
+def rotate_feed(session: Session, user_id: str) -> int:
+    """Moves the user's calendar feed on to a new link; the old one stops working."""
+    row = session.get(UserRow, user_id)
+    assert row is not None
+    row.feed_generation += 1
+    return row.feed_generation

@@ -61,6 +61,7 @@ PUBLIC = {
     ("GET", "/health"),
     ("GET", "/ready"),
     ("GET", "/guest/{token}"),
+    ("GET", "/v1/users/{user_id}/calendar.ics"),  # its secret link stands in (issue 10)
     ("GET", "/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
@@ -70,6 +71,7 @@ PUBLIC = {
 # Every other route, with a body that would be valid for it: the 401 must come first anyway.
 AUTHENTICATED: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/v1/users/me"): None,
+    ("POST", "/v1/users/me/calendar-token"): None,
     ("PATCH", "/v1/users/me/settings"): {"meeting_reminders": False},
     ("POST", "/v1/users"): {"name": "X", "email": "x@example.com", "roles": ["agent"]},
     ("GET", "/v1/users"): None,

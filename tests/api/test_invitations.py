@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import recurring_ical_events
 from icalendar import Calendar, Event
 
-from tandem.activities.invitations import series_invitation
+from tandem.domain.invitations import series_invitation
 from tandem.domain.series import Segment, Series
 from tandem.domain.users import User
 from tests.support import Stack, at, eventually

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from tandem.api.auth import CurrentUser
 from tandem.api.responses import (
+    CalendarFeedOut,
     CreatedUserOut,
     DirectoryList,
     RoleList,
@@ -21,6 +22,7 @@ from tandem.domain.access import require
 from tandem.domain.errors import invalid
 from tandem.domain.permissions import Permission
 from tandem.store import users
+from tandem.usecases import calendar_feed as feeds
 from tandem.usecases import users as user_cases
 from tandem.usecases.meeting_access import now
 from tandem.usecases.schemas import RoleBody, SettingsPatch, UserCreate, user_out
@@ -31,8 +33,14 @@ ROLE_NAME = r"^[a-z][a-z0-9_\-]{1,63}$"  # as RoleBody.name
 
 
 @router.get("/users/me", response_model=UserOut)
-async def me(user: CurrentUser) -> dict:
-    return user_out(user)
+async def me(user: CurrentUser, svc: Svc) -> dict:
+    return {**user_out(user), "calendar_feed_url": feeds.feed_url(svc, user)}
+
+
+@router.post("/users/me/calendar-token", response_model=CalendarFeedOut)
+async def rotate_calendar_token(user: CurrentUser, svc: Svc) -> dict:
+    """A new secret link for your calendar feed; the old link stops working."""
+    return {"calendar_feed_url": await feeds.rotate_feed(svc, user)}
 
 
 @router.patch("/users/me/settings", response_model=SettingsUpdated)

@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from icalendar import Calendar, Event, vCalAddress, vRecur
 
-from tandem.domain.meetings import Meeting
+from tandem.domain.meetings import Meeting, MeetingStatus
 from tandem.domain.series import Series
 from tandem.domain.times import zone
 from tandem.domain.users import User
@@ -42,10 +42,10 @@ def _address(email: str, name: str | None = None, **params: str) -> vCalAddress:
 
 
 def _attendees(
-    event: Event, people: Iterable[User | None], guests: Iterable[str], method: Method
+    event: Event, people: Iterable[User | None], guests: Iterable[str], cancelled: bool
 ) -> None:
     # Tandem does not read replies: nobody is asked to RSVP to a mailbox nobody reads.
-    status = {} if method is Method.CANCEL else {"PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"}
+    status = {} if cancelled else {"PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"}
     for user in people:
         if user is not None:
             event.add("attendee", _address(user.email, user.name, ROLE="REQ-PARTICIPANT", **status))
@@ -53,13 +53,15 @@ def _attendees(
         event.add("attendee", _address(email, ROLE="OPT-PARTICIPANT", **status))
 
 
-def _calendar(event: Event, method: Method, first: datetime, last: datetime) -> str:
-    """The VTIMEZONE covers ``first``..``last`` only: the whole zone history is kilobytes."""
+def _calendar(events: Iterable[Event], first: datetime, last: datetime, **properties: str) -> str:
+    """The VTIMEZONEs cover ``first``..``last`` only: a zone's whole history is kilobytes."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", method.value)
-    calendar.add_component(event)
+    for name, value in properties.items():
+        calendar.add(name, value)
+    for event in events:
+        calendar.add_component(event)
     calendar.add_missing_timezones(
         first_date=(first - timedelta(days=1)).date(), last_date=(last + timedelta(days=1)).date()
     )
@@ -73,7 +75,7 @@ def _event(
     name: str,
     location: str,
     organizer: User | None,
-    method: Method,
+    cancelled: bool,
     now: datetime,
 ) -> Event:
     event = Event()
@@ -85,13 +87,13 @@ def _event(
         event.add("location", location)
     if organizer is not None:
         event.add("organizer", _address(organizer.email, organizer.name))
-    event.add("status", "CANCELLED" if method is Method.CANCEL else "CONFIRMED")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     return event
 
 
-def meeting_invitation(
-    meeting: Meeting, users: dict[str, User], method: Method, *, now: datetime
-) -> str:
+def _meeting_event(
+    meeting: Meeting, users: dict[str, User], *, cancelled: bool, guests: bool, now: datetime
+) -> Event:
     place = zone(meeting.timezone)
     event = _event(
         f"meeting-{meeting.id}@tandem",
@@ -99,13 +101,39 @@ def meeting_invitation(
         name=meeting.name,
         location=meeting.location,
         organizer=users.get(meeting.facilitator_id),
-        method=method,
+        cancelled=cancelled,
         now=now,
     )
     event.add("dtstart", meeting.starts_at.astimezone(place))
     event.add("dtend", meeting.ends_at.astimezone(place))
-    _attendees(event, (users.get(p) for p in meeting.participant_ids), meeting.guest_emails, method)
-    return _calendar(event, method, meeting.starts_at, meeting.ends_at)
+    participants = (users.get(p) for p in meeting.participant_ids)
+    _attendees(event, participants, meeting.guest_emails if guests else (), cancelled)
+    return event
+
+
+def meeting_invitation(
+    meeting: Meeting, users: dict[str, User], method: Method, *, now: datetime
+) -> str:
+    cancelled = method is Method.CANCEL
+    event = _meeting_event(meeting, users, cancelled=cancelled, guests=True, now=now)
+    return _calendar([event], meeting.starts_at, meeting.ends_at, method=method.value)
+
+
+GONE = frozenset({MeetingStatus.CANCELLED, MeetingStatus.DELETED})
+
+
+def personal_feed(
+    owner: User, meetings: list[Meeting], users: dict[str, User], *, now: datetime
+) -> str:
+    """A person's meetings as a calendar to subscribe to (issue 10): the same events as the
+    invitations, cancelled ones marked so; guests' addresses stay with the invitations."""
+    events = [
+        _meeting_event(m, users, cancelled=m.status in GONE, guests=False, now=now)
+        for m in meetings
+    ]
+    first = min((m.starts_at for m in meetings), default=now)
+    last = max((m.ends_at for m in meetings), default=now)
+    return _calendar(events, first, last, **{"x-wr-calname": f"Tandem: {owner.name}"})
 
 
 def series_invitation(series: Series, users: dict[str, User], *, now: datetime) -> str:
@@ -121,7 +149,7 @@ def series_invitation(series: Series, users: dict[str, User], *, now: datetime) 
         name=series.name,
         location=series.location,
         organizer=users.get(series.facilitator_id),
-        method=Method.REQUEST,
+        cancelled=False,
         now=now,
     )
     event.add("dtstart", first)
@@ -131,7 +159,7 @@ def series_invitation(series: Series, users: dict[str, User], *, now: datetime) 
     for occurrence in skipped:
         if occurrence is not None:
             event.add("exdate", occurrence.local_start)
-    _attendees(event, [users.get(series.participant_id)], (), Method.REQUEST)
+    _attendees(event, [users.get(series.participant_id)], (), cancelled=False)
     last = rule.last()
     until = last.starts_at if last else first + SERIES_ZONE_YEARS
-    return _calendar(event, Method.REQUEST, first, until)
+    return _calendar([event], first, until, method=Method.REQUEST.value)
