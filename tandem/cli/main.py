@@ -11,8 +11,12 @@ import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tandem.settings import Settings
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -65,6 +69,74 @@ def _migrate(args: argparse.Namespace) -> int:
     upgrade(settings.database, schema=settings.database_schema)
     print(f"database at {settings.database} is up to date")
     return 0
+
+
+# How long a namespace created by ``temporal-setup`` keeps closed workflows' histories.
+NAMESPACE_RETENTION_DAYS = 30
+
+
+async def _setup_temporal(client: Client, namespace: str, attempts: int) -> None:
+    """Tandem's namespace (created when missing: a bare server has none) and its search
+    attributes, retried while a starting server or a new namespace is not ready yet; done when
+    a visibility query naming every attribute is accepted, as workflow starts then are too."""
+    from google.protobuf.duration_pb2 import Duration
+    from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from tandem.workflows.search_attributes import ALL_KEYS, register
+
+    retention = Duration(seconds=NAMESPACE_RETENTION_DAYS * 86400)
+    probe = " AND ".join(f"{key.name} IS NOT NULL" for key in ALL_KEYS)
+    not_yet = {
+        RPCStatusCode.NOT_FOUND,
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.INVALID_ARGUMENT,  # the probe, until the new attributes reach it
+    }
+    for attempt in range(attempts):
+        try:
+            try:
+                await client.workflow_service.register_namespace(
+                    RegisterNamespaceRequest(
+                        namespace=namespace, workflow_execution_retention_period=retention
+                    )
+                )
+            except RPCError as error:
+                if error.status is not RPCStatusCode.ALREADY_EXISTS:
+                    raise
+            await register(client, namespace)
+            await client.count_workflows(probe)
+            return
+        except RPCError as error:
+            if error.status not in not_yet or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5)
+
+
+def _temporal_setup(args: argparse.Namespace) -> int:
+    from tandem.cli.worker import connect_with_retry
+    from tandem.workflows.search_attributes import ALL_KEYS
+
+    settings = _settings(args)
+
+    async def main() -> None:
+        # Waits until the Temporal frontend answers: a cluster's one-shot set-up job may start
+        # before the server serves.
+        client = await connect_with_retry(settings, attempts=args.attempts)
+        await _setup_temporal(client, settings.temporal_namespace, args.attempts)
+
+    asyncio.run(main())
+    names = ", ".join(key.name for key in ALL_KEYS)
+    print(
+        f"Temporal at {settings.temporal_address}: namespace {settings.temporal_namespace!r} "
+        f"has Tandem's search attributes ({names})",
+        flush=True,
+    )
+    # A short-lived process that used a Temporal client can abort while the interpreter shuts
+    # down (temporalio/sdk-python#300: SIGABRT, "PyGILState_Release"), which would fail the
+    # cluster's set-up job after it succeeded. Nothing is left to clean up: skip the teardown.
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _keys_rotate(args: argparse.Namespace) -> int:
@@ -216,6 +288,14 @@ def parser() -> argparse.ArgumentParser:
     command("worker", "run a worker against TANDEM_TEMPORAL_ADDRESS").set_defaults(run=_worker)
     command("api", "serve the HTTP API on TANDEM_API_HOST:TANDEM_API_PORT").set_defaults(run=_api)
     command("migrate", "bring the database schema up to date").set_defaults(run=_migrate)
+    setup = command(
+        "temporal-setup",
+        "create Tandem's namespace (if missing) and search attributes on TANDEM_TEMPORAL_ADDRESS",
+    )
+    setup.add_argument(
+        "--attempts", type=int, default=120, help="tries to reach Temporal, 0.5 s apart"
+    )
+    setup.set_defaults(run=_temporal_setup)
 
     keys = commands.add_parser("keys", help="the keys that seal Temporal payloads").add_subparsers(
         dest="action", required=True
