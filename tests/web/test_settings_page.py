@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from playwright.async_api import expect
 
 from tests.support import Stack
@@ -53,3 +54,20 @@ async def test_a1_an_unknown_zone_is_refused_next_to_the_field_keeping_the_rest(
     me = (await stack.http.get("/v1/users/me", headers=agent.auth)).json()
     assert me["timezone"] == "Europe/London"
     assert me["settings"]["meeting_reminders"] is True
+
+
+async def test_k_the_calendar_feed_link_is_shown_and_a_new_one_retires_it(
+    stack: Stack, open_page: OpenPage
+) -> None:
+    agent = await stack.person("agent")
+    page = await open_page(agent)
+    await page.goto("/settings")
+    link = page.get_by_label("Subscribe to this link in your calendar app")
+    old = await link.input_value()
+    async with httpx.AsyncClient() as calendar_app:
+        assert (await calendar_app.get(old)).status_code == 200
+        await page.get_by_role("button", name="Make a new link").click()
+        await expect(page.get_by_role("status")).to_be_visible()
+        new = await link.input_value()
+        assert new != old and (await calendar_app.get(new)).status_code == 200
+        assert (await calendar_app.get(old)).status_code == 404

@@ -1,5 +1,5 @@
-"""My settings: the one-hour reminder (SPEC N3, the only notification one can turn off) and the
-time zone every time is shown in (A1)."""
+"""My settings: the one-hour reminder (SPEC N3, the only notification one can turn off), the
+time zone every time is shown in (A1), and the link of my calendar feed (issue 10)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from tandem.domain.errors import DomainError
-from tandem.usecases import users
+from tandem.domain.users import User
+from tandem.usecases import calendar_feed, users
 from tandem.usecases.schemas import SettingsPatch
 from tandem.web.forms import from_form
 from tandem.web.render import form_error, page, services
@@ -35,7 +36,12 @@ def time_zones() -> list[str]:
 @router.get("/settings", include_in_schema=False)
 async def settings_page(request: Request, user: WebUser, saved: bool = False) -> HTMLResponse:
     form = {"meeting_reminders": user.preferences.meeting_reminders, "timezone": user.timezone}
-    return await page(request, "settings.html", user, form=form, zones=time_zones(), saved=saved)
+    shown = _shown(request, user)
+    return await page(request, "settings.html", user, form=form, saved=saved, **shown)
+
+
+def _shown(request: Request, user: User) -> dict:
+    return {"zones": time_zones(), "feed_url": calendar_feed.feed_url(services(request), user)}
 
 
 @router.post("/settings", include_in_schema=False)
@@ -51,6 +57,12 @@ async def save_settings(
         await users.update_settings(services(request), user, from_form(SettingsPatch, form))
     except (DomainError, ValidationError) as error:
         return await form_error(
-            request, "settings.html", user, error, form=form, zones=time_zones(), saved=False
+            request, "settings.html", user, error, form=form, saved=False, **_shown(request, user)
         )
+    return RedirectResponse("/settings?saved=true", status_code=303)
+
+
+@router.post("/settings/calendar-feed", include_in_schema=False)
+async def new_feed_link(request: Request, user: WebUser) -> Response:
+    await calendar_feed.rotate_feed(services(request), user)
     return RedirectResponse("/settings?saved=true", status_code=303)
