@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from pydantic import BaseModel
 
@@ -26,6 +27,8 @@ from tandem.store import idempotency
 from tandem.usecases.context import Services
 
 MAX_KEY_LENGTH = 255
+
+T = TypeVar("T")
 
 # How each domain refusal is recorded, so that a retry is answered with the same status.
 REFUSAL_STATUS = {
@@ -161,3 +164,29 @@ async def refuse(svc: Services, user: User, claim_: Claim, error: DomainError) -
     """Record a refusal for the retry, then let it reach the caller."""
     await remember(svc, user, claim_, REFUSAL_STATUS[error.type], refusal_body(error))
     raise error
+
+
+async def applied_once(
+    svc: Services,
+    user: User,
+    claim_: Claim,
+    attempt: Callable[[], Awaitable[T]],
+    recorded: Callable[[AppliedChange], T | None],
+    *,
+    explain: Callable[[DomainError], Awaitable[DomainError]] | None = None,
+) -> tuple[T, bool]:
+    """A keyed change's result, and whether it came from an earlier attempt.
+
+    When an earlier attempt with this key was applied (its answer was lost), ``recorded`` rebuilds
+    the result from the outcome its transaction kept, and nothing is sent again. Otherwise the
+    change is ``attempt``-ed; a refusal that raced an earlier attempt's success is answered by
+    that success, and any other refusal is recorded for the retry (``explain``-ed first)."""
+    if claim_.applied is not None and (earlier := recorded(claim_.applied)) is not None:
+        return earlier, True
+    try:
+        return await attempt(), False
+    except DomainError as error:
+        applied = await applied_since(svc, user, claim_)
+        if applied is not None and (earlier := recorded(applied)) is not None:
+            return earlier, True
+        await refuse(svc, user, claim_, await explain(error) if explain else error)

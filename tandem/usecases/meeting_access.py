@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tandem.activities.messages import AppliedChange
 from tandem.domain.access import View, may_manage, view_of
-from tandem.domain.errors import DomainError, NotAllowed, not_found
+from tandem.domain.errors import NotAllowed, not_found
 from tandem.domain.meetings import FINISHED, Meeting, MeetingStatus, Reassign, ReassignOutcome
 from tandem.domain.users import User
 from tandem.store import meetings, users
@@ -110,16 +110,7 @@ async def send_update(
     if claim.replay is not None:
         return claim.replay
 
-    async def answer(result: Any, view: View) -> Reply:
-        assert found is not None
-        shown = Visible(found[0].meeting, found[0].archived, view, found[1])
-        body = respond(shown, result) if respond else shown.out(result)
-        await idempotency.remember(svc, user, claim, 200, body)
-        return Reply(200, body)
-
-    if claim.applied is not None and claim.view is not None:
-        return await answer(_result(change, claim.applied), View(claim.view))
-    try:
+    async def attempt() -> Any:
         if visible is None:
             raise not_found()
         authorise(visible)
@@ -127,14 +118,28 @@ async def send_update(
             await checks(visible)
         if visible.meeting.status in FINISHED or visible.meeting.status is MeetingStatus.DELETED:
             precheck(visible.meeting)
-        result = await svc.meetings.apply(visible.meeting, change, request_id=claim.update_id)
-    except DomainError as error:
-        # An earlier attempt with this key may have been applied meanwhile: that is the answer.
-        applied = await idempotency.applied_since(svc, user, claim)
-        if applied is not None and claim.view is not None:
-            return await answer(_result(change, applied), View(claim.view))
-        await idempotency.refuse(svc, user, claim, await explained(svc, user, error))
-    return await answer(result, visible.view)
+        return await svc.meetings.apply(visible.meeting, change, request_id=claim.update_id)
+
+    result, earlier = await idempotency.applied_once(
+        svc,
+        user,
+        claim,
+        attempt,
+        # Answered as the caller saw the meeting when the key was first used.
+        recorded=lambda applied: None if claim.view is None else _result(change, applied),
+        explain=lambda error: explained(svc, user, error),
+    )
+    assert found is not None  # it was applied, so it exists
+    if earlier:
+        assert claim.view is not None  # ``recorded`` answers only when it is known
+        view = View(claim.view)
+    else:
+        assert visible is not None  # ``attempt`` refuses otherwise
+        view = visible.view
+    shown = Visible(found[0].meeting, found[0].archived, view, found[1])
+    body = respond(shown, result) if respond else shown.out(result)
+    await idempotency.remember(svc, user, claim, 200, body)
+    return Reply(200, body)
 
 
 def _result(change: Any, applied: AppliedChange) -> Any:

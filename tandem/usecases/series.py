@@ -192,24 +192,19 @@ async def _send(
     if claim.replay is not None:
         return claim.replay
 
-    async def answer(updated: Series) -> Reply:
-        current = await svc.db.read(lambda session: series_store.get_series(session, updated.id))
-        kept = current or visible.record
-        record = SeriesRecord(updated, kept.clashes, kept.archived)
-        body = await present(VisibleSeries(record, visible.view))
-        await idempotency.remember(svc, user, claim, 200, body)
-        return Reply(200, body)
-
-    if claim.applied is not None and claim.applied.series is not None:
-        return await answer(claim.applied.series)
-    try:
-        updated = await svc.series.apply(visible.series.id, change, request_id=claim.update_id)
-    except DomainError as error:
-        applied = await idempotency.applied_since(svc, user, claim)
-        if applied is not None and applied.series is not None:
-            return await answer(applied.series)
-        await idempotency.refuse(svc, user, claim, error)
-    return await answer(updated)
+    updated, _ = await idempotency.applied_once(
+        svc,
+        user,
+        claim,
+        lambda: svc.series.apply(visible.series.id, change, request_id=claim.update_id),
+        recorded=lambda applied: applied.series,
+    )
+    current = await svc.db.read(lambda session: series_store.get_series(session, updated.id))
+    kept = current or visible.record
+    record = SeriesRecord(updated, kept.clashes, kept.archived)
+    body = await present(VisibleSeries(record, visible.view))
+    await idempotency.remember(svc, user, claim, 200, body)
+    return Reply(200, body)
 
 
 async def _plain(visible: VisibleSeries) -> dict[str, Any]:
