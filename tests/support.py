@@ -325,14 +325,8 @@ async def running_stack(
     async with contextlib.AsyncExitStack() as running:
         if in_process_worker:
             dispatcher = mail_dispatcher(settings, db)
-            worker: Worker = build_worker(
-                client,
-                settings,
-                db,
-                on_outbox=dispatcher.wake,
-                workflow_failure_exception_types=[Exception],
-                workflow_runner=sandboxed_runner(),
-                **(worker_options or {}),
+            worker: Worker = testing_worker(
+                client, settings, db, on_outbox=dispatcher.wake, **(worker_options or {})
             )
             await running.enter_async_context(worker)
             await ensure_digests(client, settings)
@@ -351,6 +345,26 @@ async def running_stack(
         http = await running.enter_async_context(httpx.AsyncClient(base_url=base_url, timeout=90))
         yield Stack(settings, db, client, http, smtp[0] if smtp else None, base_url)
     db.dispose()
+
+
+def testing_worker(client: Client, settings: Settings, db: Database, **options: Any) -> Worker:
+    """A worker as the tests run it: the sandbox kept as a determinism guard, and any error in
+    workflow code failing the workflow at once instead of retrying its task."""
+    return build_worker(
+        client,
+        settings,
+        db,
+        workflow_failure_exception_types=[Exception],
+        workflow_runner=sandboxed_runner(),
+        **options,
+    )
+
+
+@contextlib.asynccontextmanager
+async def polling(stack: Stack) -> AsyncIterator[None]:
+    """A worker on the stack's task queue (no mail dispatcher) for as long as the block runs."""
+    async with testing_worker(stack.client, stack.settings, stack.db):
+        yield
 
 
 async def start_tandem(

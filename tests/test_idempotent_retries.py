@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import signal
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -22,7 +21,6 @@ import pytest
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
-from tandem.cli.worker import build_worker, sandboxed_runner
 from tandem.store.schema import IdempotencyRow, NotificationRow
 from tests.support import (
     Person,
@@ -30,26 +28,13 @@ from tests.support import (
     at,
     eventually,
     free_port,
+    polling,
     running_stack,
     sqlite_target,
     start_tandem,
 )
 
 WAIT = 2.0
-
-
-@contextlib.asynccontextmanager
-async def polling(stack: Stack) -> AsyncIterator[None]:
-    """A worker on the stack's task queue for as long as the block runs."""
-    worker = build_worker(
-        stack.client,
-        stack.settings,
-        stack.db,
-        workflow_failure_exception_types=[Exception],
-        workflow_runner=sandboxed_runner(),
-    )
-    async with worker:
-        yield
 
 
 async def _status_is(stack: Stack, person: Person, meeting_id: str, status: str) -> bool:

@@ -9,10 +9,9 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from tandem.cli.worker import build_worker, sandboxed_runner
 from tandem.workflows.search_attributes import ALL_KEYS
 from tests.conftest import SERVER_STARTUP
-from tests.support import DATA_CONVERTER, TEMPORAL, at, running_stack, sqlite_target
+from tests.support import DATA_CONVERTER, TEMPORAL, at, polling, running_stack, sqlite_target
 
 WAIT = 2.0
 
@@ -50,14 +49,7 @@ async def test_with_no_worker_a_create_is_503_received_and_applied_once_one_poll
         assert error["type"] == "Unconfirmed"
         assert "will be applied when processing resumes" in error["message"]
 
-        worker = build_worker(
-            dev_env.client,
-            stack.settings,
-            stack.db,
-            workflow_failure_exception_types=[Exception],
-            workflow_runner=sandboxed_runner(),
-        )
-        async with worker:
+        async with polling(stack):
             retried = await stack.http.post("/v1/meetings", json=body, headers=key)
             assert retried.status_code == 201, retried.text
             listed = await stack.http.get("/v1/meetings?role=participant", headers=agent.auth)
