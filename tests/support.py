@@ -396,3 +396,16 @@ async def start_tandem(
             stdout=output,
             stderr=output,
         )
+
+
+async def api_command(stack: Stack, who: Person, *args: str) -> tuple[int, str, str]:
+    """A ``tandem`` command that is a client of the stack's API, run as ``who``: its exit
+    status, stdout and stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tandem.cli.main", *args,
+        "--api", stack.base_url, "--token", who.token,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()

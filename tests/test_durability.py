@@ -200,3 +200,63 @@ async def test_c3_rollover_happens_exactly_once_when_the_worker_dies_at_the_dead
         finally:
             worker.send_signal(signal.SIGTERM)
             await asyncio.wait_for(worker.wait(), 30)
+
+
+async def _job_done(stack: Stack, job_id: str, who) -> int:
+    got = await stack.http.get(f"/v1/reassignments/{job_id}", headers=who.auth)
+    return got.json()["done"]
+
+
+async def test_m10_bulk_reassignment_finishes_after_a_sigkill_moving_nothing_twice(
+    dev_env: WorkflowEnvironment, mail: tuple[Mailbox, str], tmp_path: Path
+) -> None:
+    async with running_stack(
+        dev_env.client, sqlite_target(tmp_path), tmp_path, smtp=mail, in_process_worker=False
+    ) as stack:
+        log = tmp_path / "worker.log"
+        worker = await start_tandem(stack, "worker", log)
+        sam, alex = await stack.person("supervisor"), await stack.person("supervisor")
+        agents = [await stack.person("agent") for _ in range(MEETINGS)]
+        meetings = [
+            await stack.one_to_one(sam, agent, starts_at=at(days=3, minutes=40 * i))
+            for i, agent in enumerate(agents)
+        ]
+        body = {"from_user_id": sam.id, "to_user_id": alex.id, "reason": "Sam leaves"}
+        started = await stack.http.post("/v1/reassignments", json=body, headers=sam.auth)
+        assert started.status_code == 202, started.text
+        job_id = started.json()["id"]
+
+        await eventually(
+            lambda: _count_at_least_done(stack, job_id, sam, 3), within=60, every=0.005
+        )
+        worker.send_signal(signal.SIGKILL)
+        await worker.wait()
+        assert await _job_done(stack, job_id, sam) < MEETINGS, "killed too late to prove anything"
+
+        worker = await start_tandem(stack, "worker", log)
+        try:
+            job = await eventually(lambda: _finished_job(stack, job_id, sam), within=120, every=0.5)
+            assert job["done"] == job["total"] == MEETINGS
+            assert sorted(t["id"] for t in job["moved"]) == sorted(m["id"] for m in meetings)
+            reassigned = (
+                select(MeetingEventRow.meeting_id, func.count())
+                .where(MeetingEventRow.action == "reassigned")
+                .group_by(MeetingEventRow.meeting_id)
+            )
+            lines = await stack.db.read(lambda session: dict(session.execute(reassigned).all()))
+            assert lines == {m["id"]: 1 for m in meetings}
+            # Alex, Sam and the participant are each told once per meeting.
+            kinds = await _notification_counts(stack)
+            assert kinds["reassigned"] == 3 * MEETINGS
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(worker.wait(), 30)
+
+
+async def _count_at_least_done(stack: Stack, job_id: str, who, n: int) -> bool:
+    return await _job_done(stack, job_id, who) >= n
+
+
+async def _finished_job(stack: Stack, job_id: str, who) -> dict | None:
+    got = (await stack.http.get(f"/v1/reassignments/{job_id}", headers=who.auth)).json()
+    return got if got["state"] == "done" else None

@@ -12,10 +12,12 @@ from tandem.domain.meetings import (
     Edit,
     Meeting,
     MeetingEvent,
+    Reassign,
     Reschedule,
 )
 from tandem.domain.notifications import Notify
 from tandem.domain.plans import PlanCommit, PlannedSession
+from tandem.domain.reassignments import BulkReassign, Target
 from tandem.domain.series import Occurrence, Series
 from tandem.domain.times import UtcDatetime
 
@@ -28,6 +30,9 @@ CHECK_PLAN = "check_plan"
 BOOK_SESSION = "book_session"
 UNBOOK_SESSION = "unbook_session"
 RECORD_PLAN = "record_plan"
+LIST_REASSIGNMENT = "list_reassignment"
+MOVE_TARGET = "move_target"
+RECORD_REASSIGNMENT = "record_reassignment"
 
 # The id prefix of an update sent for a request with an Idempotency-Key: the transaction that
 # applies it also records its outcome, so a retry whose first answer was lost gets that answer.
@@ -90,10 +95,12 @@ class OccurrenceChange(BaseModel):
     reschedule: Reschedule | None = None
     cancel: Cancel | None = None
     delete: Delete | None = None
+    reassign: Reassign | None = None
 
     @property
-    def message(self) -> Edit | Reschedule | Cancel | Delete:
-        found = [m for m in (self.edit, self.reschedule, self.cancel, self.delete) if m is not None]
+    def message(self) -> Edit | Reschedule | Cancel | Delete | Reassign:
+        messages = (self.edit, self.reschedule, self.cancel, self.delete, self.reassign)
+        found = [m for m in messages if m is not None]
         assert len(found) == 1, "an occurrence change carries exactly one message"
         return found[0]
 
@@ -121,3 +128,8 @@ class UnbookSession(BaseModel):
     meeting_id: str
     actor_id: str
     reason: str
+
+
+class MoveTarget(BaseModel):
+    job: BulkReassign
+    target: Target

@@ -24,6 +24,7 @@ from tandem.api.routes import (
     meetings,
     notifications,
     reassign,
+    reassignments,
     series,
     users,
     wfm,
@@ -31,7 +32,7 @@ from tandem.api.routes import (
 from tandem.settings import Settings
 from tandem.store.db import Database
 from tandem.usecases.context import Services
-from tandem.usecases.temporal import MeetingGateway, PlanGateway, SeriesGateway, connect
+from tandem.usecases.temporal import connect
 
 
 def create_app(
@@ -45,13 +46,7 @@ def create_app(
         database = db or Database(settings.database, schema=settings.database_schema)
         temporal = client or await connect(settings)
         wait = timedelta(seconds=settings.update_wait_seconds)
-        app.state.services = Services(
-            settings=settings,
-            db=database,
-            meetings=MeetingGateway(temporal, settings.task_queue, wait=wait),
-            series=SeriesGateway(temporal, settings.task_queue, wait=wait),
-            plans=PlanGateway(temporal, settings.task_queue),
-        )
+        app.state.services = Services.connected(settings, database, temporal, wait=wait)
         try:
             yield
         finally:
@@ -70,6 +65,7 @@ def create_app(
         meetings,
         lifecycle,
         reassign,
+        reassignments,
         content,
         attachments,
         series,

@@ -26,6 +26,7 @@ from tandem.domain.attachments import AttachmentKind
 from tandem.domain.content import ItemKind, NoteVisibility
 from tandem.domain.meetings import MeetingKind, MeetingStatus
 from tandem.domain.plans import PlanState
+from tandem.domain.reassignments import JobState, ReassignScope, TargetKind
 from tandem.domain.series import SeriesStatus
 
 CURSOR_PATTERN = r"^[A-Za-z0-9_\-]*={0,2}$"
@@ -459,6 +460,16 @@ class SeriesOut(Out):
     )
 
 
+class OccurrenceNotMovedOut(Out):
+    meeting_id: str
+    starts_at: Instant
+    reason: str
+
+
+class SeriesReassignedOut(SeriesOut):
+    not_moved: list[OccurrenceNotMovedOut]
+
+
 class SeriesList(Out):
     items: list[SeriesOut]
     next_cursor: str | None
@@ -686,3 +697,30 @@ class CodecOut(Out):
     """Payloads opened (or sealed) for the Temporal UI and CLI, in the codec-server shape."""
 
     payloads: list[CodecPayloadOut]
+
+
+# -- bulk reassignment (M10) -------------------------------------------------------------------
+
+
+class ReassignedTargetOut(Out):
+    kind: TargetKind
+    id: str
+    name: str
+    starts_at: Instant | None
+    # Why it was not moved; for a moved series, which occurrences kept their facilitator.
+    reason: str | None
+
+
+class ReassignmentOut(Out):
+    id: str
+    state: JobState
+    from_user_id: str
+    to_user_id: str
+    reason: str
+    scope: ReassignScope
+    total: int | None = Field(description="known once the job has listed what it moves")
+    done: int
+    moved: list[ReassignedTargetOut]
+    not_moved: list[ReassignedTargetOut]
+    created_at: Instant
+    updated_at: Instant

@@ -249,7 +249,8 @@ def _wfm_import(args: argparse.Namespace) -> int:
 
 
 def _slots(args: argparse.Namespace) -> int:
-    from tandem.cli.slots import SlotsRequest, run
+    from tandem.cli.api_client import run_client
+    from tandem.cli.slots import SlotsRequest, find
 
     request = SlotsRequest(
         agent_ids=args.agent_ids,
@@ -262,7 +263,26 @@ def _slots(args: argparse.Namespace) -> int:
         book=args.book,
         name=args.name,
     )
-    return run(args.api, args.token, request, as_json=args.json)
+    return run_client(args, lambda http: find(http, request, as_json=args.json))
+
+
+def _reassign(args: argparse.Namespace) -> int:
+    from tandem.cli.api_client import run_client
+    from tandem.cli.reassign import follow
+
+    return run_client(args, lambda http: follow(http, args))
+
+
+def _api_options(command: argparse.ArgumentParser) -> None:
+    """For the commands that are clients of the running API (tandem.cli.api_client)."""
+    command.add_argument(
+        "--api",
+        default=os.environ.get("TANDEM_API_URL", "http://127.0.0.1:8000"),
+        help="the API's URL (default: TANDEM_API_URL or http://127.0.0.1:8000)",
+    )
+    command.add_argument(
+        "--token", default=os.environ.get("TANDEM_TOKEN"), help="your API token (or TANDEM_TOKEN)"
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -344,15 +364,21 @@ def parser() -> argparse.ArgumentParser:
     slots.add_argument("--book", type=int, metavar="N", help="book the Nth slot listed")
     slots.add_argument("--name", default="Coaching session", help="name of a booked appointment")
     slots.add_argument("--json", action="store_true", help="print the API's JSON")
-    slots.add_argument(
-        "--api",
-        default=os.environ.get("TANDEM_API_URL", "http://127.0.0.1:8000"),
-        help="the API's URL (default: TANDEM_API_URL or http://127.0.0.1:8000)",
-    )
-    slots.add_argument(
-        "--token", default=os.environ.get("TANDEM_TOKEN"), help="your API token (or TANDEM_TOKEN)"
-    )
+    _api_options(slots)
     slots.set_defaults(run=_slots)
+
+    reassign = commands.add_parser(
+        "reassign",
+        help="move all future meetings and series of one person to another (SPEC M10)",
+        description="Starts a bulk reassignment through the running API and shows its progress.",
+    )
+    reassign.add_argument("from_user_id", metavar="FROM")
+    reassign.add_argument("to_user_id", metavar="TO")
+    reassign.add_argument("--reason", required=True, help="recorded on every meeting moved")
+    reassign.add_argument("--scope", choices=["meetings", "series", "both"], default="both")
+    reassign.add_argument("--json", action="store_true", help="print the finished job's JSON")
+    _api_options(reassign)
+    reassign.set_defaults(run=_reassign)
 
     history = command("history", "a meeting's timeline (SPEC O1)")
     history.add_argument("meeting_id")

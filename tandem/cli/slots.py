@@ -8,7 +8,6 @@ through the meeting workflow and the booking guard like any other.
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,11 +16,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from tandem.cli.api_client import CliError, checked
+
 DEFAULT_DAYS = 7
-
-
-class CliError(Exception):
-    """Something to print on stderr before exiting with status 2."""
 
 
 @dataclass(frozen=True)
@@ -60,18 +57,6 @@ def _window(request: SlotsRequest, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _checked(response: httpx.Response) -> Any:
-    if response.is_success:
-        return response.json()
-    try:
-        error = response.json()["error"]
-    except (ValueError, KeyError, TypeError):
-        raise CliError(f"HTTP {response.status_code}: {response.text}") from None
-    field = error.get("details", {}).get("field")
-    where = f" ({field})" if field else ""
-    raise CliError(f"{error['message']}{where} [HTTP {response.status_code}]")
-
-
 def _table(slots: list[dict[str, Any]], zone: ZoneInfo) -> str:
     if not slots:
         return "no free slot in that window"
@@ -90,7 +75,7 @@ def _table(slots: list[dict[str, Any]], zone: ZoneInfo) -> str:
 
 def find(http: httpx.Client, request: SlotsRequest, *, as_json: bool) -> str:
     """The slots as a table in the caller's time zone (or the API's JSON), booking one if asked."""
-    me = _checked(http.get("/v1/users/me"))
+    me = checked(http.get("/v1/users/me"))
     zone = ZoneInfo(me["timezone"])
     start, end = _window(request, zone)
     body: dict[str, Any] = {
@@ -105,13 +90,13 @@ def find(http: httpx.Client, request: SlotsRequest, *, as_json: bool) -> str:
         body["facilitator_id"] = request.facilitator_id
     if request.exclude_meeting_id:
         body["exclude_meeting_id"] = request.exclude_meeting_id
-    found = _checked(http.post("/v1/coaching/slots/query", json=body))
+    found = checked(http.post("/v1/coaching/slots/query", json=body))
     if request.book is None:
         return json.dumps(found, indent=2) if as_json else _table(found["slots"], zone)
     if not 1 <= request.book <= len(found["slots"]):
         raise CliError(f"--book {request.book}: there are {len(found['slots'])} slots")
     chosen = found["slots"][request.book - 1]
-    meeting = _checked(
+    meeting = checked(
         http.post(
             "/v1/meetings",
             json={
@@ -129,20 +114,3 @@ def find(http: httpx.Client, request: SlotsRequest, *, as_json: bool) -> str:
         return json.dumps(meeting, indent=2)
     local = datetime.fromisoformat(meeting["starts_at"]).astimezone(zone)
     return f"booked {meeting['id']}: {meeting['name']} on {local:%a %Y-%m-%d %H:%M} ({zone.key})"
-
-
-def run(api_url: str, token: str | None, request: SlotsRequest, *, as_json: bool) -> int:
-    if not token:
-        print("error: pass --token or set TANDEM_TOKEN", file=sys.stderr)
-        return 2
-    headers = {"Authorization": f"Bearer {token}"}
-    try:
-        with httpx.Client(base_url=api_url, headers=headers, timeout=30) as http:
-            print(find(http, request, as_json=as_json))
-    except CliError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except httpx.TransportError as error:
-        print(f"error: cannot reach the Tandem API at {api_url} ({error})", file=sys.stderr)
-        return 1
-    return 0

@@ -67,7 +67,7 @@ from tandem.store import wfm
 from tandem.store.db import Database
 from tandem.usecases.context import Services
 from tandem.usecases.schedule_changes import revalidate
-from tandem.usecases.temporal import MeetingGateway, PlanGateway, SeriesGateway, connect
+from tandem.usecases.temporal import connect
 
 
 def read_file(path: Path) -> tuple[str, Any]:
@@ -138,14 +138,7 @@ async def recheck_coaching(settings: Settings, summary: dict) -> int | str:
     except (TimeoutError, RuntimeError):
         return f"not re-checked: Temporal is not reachable at {settings.temporal_address}"
     db = Database(settings.database, schema=settings.database_schema)
-    queue = settings.task_queue
-    svc = Services(
-        settings=settings,
-        db=db,
-        meetings=MeetingGateway(client, queue),
-        series=SeriesGateway(client, queue),
-        plans=PlanGateway(client, queue),
-    )
+    svc = Services.connected(settings, db, client)
     try:
         return await revalidate(
             svc,

@@ -17,10 +17,13 @@ from tandem.activities.digest import DigestActivities
 from tandem.activities.mail import FileTransport, MailDispatcher, SmtpTransport
 from tandem.activities.meetings import MeetingActivities
 from tandem.activities.plans import PlanActivities
+from tandem.activities.reassignments import ReassignmentActivities
 from tandem.activities.series import SeriesActivities
 from tandem.settings import Settings
 from tandem.store.db import Database
+from tandem.usecases.context import Services
 from tandem.usecases.temporal import AlreadyFinished, MeetingGateway, connect
+from tandem.workflows.bulk_reassign import BulkReassignmentWorkflow
 from tandem.workflows.digest import DigestInput, DigestWorkflow
 from tandem.workflows.digest import workflow_id as digest_workflow_id
 from tandem.workflows.meeting import MeetingWorkflow
@@ -29,7 +32,13 @@ from tandem.workflows.series import SeriesWorkflow
 
 log = logging.getLogger(__name__)
 
-WORKFLOWS: Sequence[type] = (MeetingWorkflow, SeriesWorkflow, DigestWorkflow, PlanCommitWorkflow)
+WORKFLOWS: Sequence[type] = (
+    MeetingWorkflow,
+    SeriesWorkflow,
+    DigestWorkflow,
+    PlanCommitWorkflow,
+    BulkReassignmentWorkflow,
+)
 
 
 def sandboxed_runner() -> SandboxedWorkflowRunner:
@@ -66,6 +75,7 @@ def build_worker(
     series = SeriesActivities(db, gateway, AlreadyFinished, on_outbox)
     digests = DigestActivities(db, on_outbox)
     plans = PlanActivities(db, gateway, AlreadyFinished)
+    reassignments = ReassignmentActivities(Services.connected(settings, db, client))
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -80,6 +90,9 @@ def build_worker(
             plans.book_session,
             plans.unbook_session,
             plans.record_plan,
+            reassignments.list_targets,
+            reassignments.move_target,
+            reassignments.record,
         ],
         # The sandbox re-imports (and recompiles) workflow modules for every new run: measured
         # at a quarter of the worker's CPU when creating meetings. Tests keep it (see above).

@@ -98,12 +98,24 @@ def may_delete(user: User, meeting: Meeting, people: dict[str, User]) -> bool:
 
 
 def may_reassign(user: User, meeting: Meeting, people: dict[str, User]) -> bool:
-    """M10: supervisors reassign their own meetings; ops (and admins) any meeting."""
+    """M10: supervisors reassign the meetings they manage; ops (and admins) any meeting."""
+    if may_reassign_for(user, meeting.facilitator_id):
+        return True
+    return user.can(Permission.REASSIGN) and may_manage(user, meeting, people)
+
+
+def may_reassign_for(user: User, from_user_id: str) -> bool:
+    """M10: whose meetings and series this user may hand on: their own with
+    ``meetings.reassign``, anyone's for ops (and admins). The one rule behind single and bulk
+    reassignment; a meeting's own managers are checked by ``may_reassign``."""
     if not user.can(Permission.REASSIGN) and not user.is_admin:
         return False
-    if user.is_admin or user.can(Permission.OPS_HISTORY):
-        return True
-    return may_manage(user, meeting, people)
+    return user.is_admin or user.can(Permission.OPS_HISTORY) or user.id == from_user_id
+
+
+def may_view_reassignment(user: User, actor_id: str) -> bool:
+    """A bulk reassignment's progress: for whoever started it, and for ops (and admins)."""
+    return user.id == actor_id or user.is_admin or user.can(Permission.OPS_HISTORY)
 
 
 def may_archive(user: User, meeting: Meeting) -> bool:

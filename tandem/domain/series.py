@@ -305,6 +305,26 @@ class EndSeries(BaseModel):
     reason: Reason | None = None
 
 
+class ReassignSeries(BaseModel):
+    """M10: the series (and its occurrences still ahead) to another facilitator."""
+
+    actor_id: str
+    facilitator_id: str
+    reason: Reason | None = None
+
+
+class OccurrenceNotMoved(BaseModel):
+    meeting_id: str
+    starts_at: UtcDatetime
+    reason: str
+
+
+class SeriesReassigned(BaseModel):
+    series: Series
+    # Occurrences ahead that kept their facilitator (the guard refused, M10).
+    not_moved: list[OccurrenceNotMoved] = Field(default_factory=list)
+
+
 class DeleteOccurrence(BaseModel):
     actor_id: str
     index: int

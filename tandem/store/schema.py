@@ -294,6 +294,23 @@ class PlanRow(Base):
     updated_at: Mapped[datetime]
 
 
+class ReassignmentJobRow(Base):
+    """A bulk reassignment (SPEC M10): what was asked, and how far its workflow has got."""
+
+    __tablename__ = "reassignment_jobs"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    actor_id: Mapped[str] = mapped_column(ID, index=True)
+    from_user_id: Mapped[str] = mapped_column(ID, index=True)
+    to_user_id: Mapped[str] = mapped_column(ID)
+    reason: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(String(12))
+    state: Mapped[str] = mapped_column(String(12))
+    progress: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 # -- WFM (SPEC W1): business units, imported weeks, shifts, activities, staffing ---------------
 
 

@@ -12,7 +12,13 @@ from pydantic import StringConstraints
 from sqlalchemy.orm import Session
 
 from tandem.domain import lifecycle
-from tandem.domain.access import View, may_facilitate, refuse_scheduling_for, require
+from tandem.domain.access import (
+    View,
+    may_facilitate,
+    may_reassign_for,
+    refuse_scheduling_for,
+    require,
+)
 from tandem.domain.errors import Conflict, DomainError, invalid, not_found
 from tandem.domain.inputs import Instant
 from tandem.domain.meetings import MeetingKind
@@ -22,9 +28,12 @@ from tandem.domain.series import (
     EditSeries,
     EndSeries,
     Occurrence,
+    OccurrenceNotMoved,
+    ReassignSeries,
     Segment,
     Series,
     SeriesChanges,
+    SeriesReassigned,
     SeriesStatus,
     rule_for,
 )
@@ -38,7 +47,16 @@ from tandem.usecases import idempotency
 from tandem.usecases.context import Services
 from tandem.usecases.idempotency import Reply
 from tandem.usecases.meeting_access import gate, now
-from tandem.usecases.schemas import LongTextIn, NameIn, Strict, TextIn, UserId, iso, series_out
+from tandem.usecases.schemas import (
+    LongTextIn,
+    NameIn,
+    ReassignBody,
+    Strict,
+    TextIn,
+    UserId,
+    iso,
+    series_out,
+)
 from tandem.usecases.temporal import AlreadyFinished
 
 RecurrenceSpec = Annotated[
@@ -183,9 +201,11 @@ async def _send(
     payload: Any,
     idempotency_key: str | None,
     present: Callable[[VisibleSeries], Awaitable[dict[str, Any]]],
+    unwrap: Callable[[Any], Series] = lambda series: series,
 ) -> Reply:
     """Send one series change as its update; a retry with the same key gets the first answer,
-    even when the change ended the series' workflow (see ``usecases.idempotency``)."""
+    even when the change ended the series' workflow (see ``usecases.idempotency``).
+    ``unwrap`` finds the series in an update's result when the result carries more."""
     claim = await idempotency.claim(
         svc, user, idempotency_key, operation=operation, target=visible.series.id, payload=payload
     )
@@ -196,7 +216,7 @@ async def _send(
         svc,
         user,
         claim,
-        lambda: svc.series.apply(visible.series.id, change, request_id=claim.update_id),
+        lambda: _applied(svc, visible, change, claim.update_id, unwrap),
         recorded=lambda applied: applied.series,
     )
     current = await svc.db.read(lambda session: series_store.get_series(session, updated.id))
@@ -205,6 +225,16 @@ async def _send(
     body = await present(VisibleSeries(record, visible.view))
     await idempotency.remember(svc, user, claim, 200, body)
     return Reply(200, body)
+
+
+async def _applied(
+    svc: Services,
+    visible: VisibleSeries,
+    change: Any,
+    update_id: str | None,
+    unwrap: Callable[[Any], Series],
+) -> Series:
+    return unwrap(await svc.series.apply(visible.series.id, change, request_id=update_id))
 
 
 async def _plain(visible: VisibleSeries) -> dict[str, Any]:
@@ -259,6 +289,48 @@ async def end_series(
         payload={"reason": reason},
         idempotency_key=idempotency_key,
         present=_plain,
+    )
+
+
+async def reassign_series(
+    svc: Services,
+    user: User,
+    series_id: str,
+    body: ReassignBody,
+    *,
+    idempotency_key: str | None = None,
+) -> Reply:
+    """M10: the series and its occurrences still ahead to another facilitator. The reply lists
+    the occurrences that kept their facilitator, and why."""
+    visible = await load_series(svc, user, series_id)
+    gate(may_reassign_for(user, visible.series.facilitator_id), "reassign")
+    target = await svc.db.read(lambda session: users.get_user(session, body.facilitator_id))
+    if target is None:
+        raise invalid("facilitator_id", f"no user {body.facilitator_id}")
+    if reason := may_facilitate(target, MeetingKind.ONE_TO_ONE, []):
+        raise invalid("facilitator_id", reason)
+    not_moved: list[OccurrenceNotMoved] = []
+
+    def unwrap(result: SeriesReassigned) -> Series:
+        not_moved.extend(result.not_moved)
+        return result.series
+
+    async def present(v: VisibleSeries) -> dict[str, Any]:
+        return {
+            **series_out(v.record, v.view),
+            "not_moved": [o.model_dump(mode="json") for o in not_moved],
+        }
+
+    return await _send(
+        svc,
+        user,
+        visible,
+        ReassignSeries(actor_id=user.id, facilitator_id=body.facilitator_id, reason=body.reason),
+        operation="reassign_series",
+        payload=body.model_dump(mode="json"),
+        idempotency_key=idempotency_key,
+        present=present,
+        unwrap=unwrap,
     )
 
 

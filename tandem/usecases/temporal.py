@@ -31,10 +31,13 @@ from temporalio.service import RPCError, RPCStatusCode
 from tandem.domain.errors import ERRORS_BY_TYPE, Conflict, DomainError
 from tandem.domain.meetings import Create, Meeting, MeetingInput
 from tandem.domain.plans import PlanCommit, PlanProgress
+from tandem.domain.reassignments import BulkReassign
 from tandem.domain.series import CreateSeries, Series, SeriesInput
 from tandem.settings import Settings
 from tandem.usecases.payload_codec import data_converter
 from tandem.workflows import search_attributes
+from tandem.workflows.bulk_reassign import BulkReassignmentWorkflow
+from tandem.workflows.bulk_reassign import workflow_id as reassignment_workflow_id
 from tandem.workflows.meeting import UPDATES, MeetingWorkflow, workflow_id
 from tandem.workflows.plan_commit import PlanCommitWorkflow
 from tandem.workflows.plan_commit import workflow_id as plan_workflow_id
@@ -238,3 +241,22 @@ class PlanGateway:
             PlanCommitWorkflow.run, plan_workflow_id(plan_id)
         )
         return await handle.query(PlanCommitWorkflow.state)
+
+
+class ReassignmentGateway:
+    """Bulk reassignments (M10): one durable workflow per job; the job id decides the workflow,
+    so starting the same job twice runs it once."""
+
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self.client = client
+        self.task_queue = task_queue
+
+    async def start(self, job: BulkReassign) -> None:
+        await self.client.start_workflow(
+            BulkReassignmentWorkflow.run,
+            job,
+            id=reassignment_workflow_id(job.job_id),
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            static_summary=f"reassign from {job.from_user_id} to {job.to_user_id} ({job.scope})",
+        )

@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
         SyncSeries,
     )
     from tandem.domain.errors import Conflict, Invalid
-    from tandem.domain.meetings import Cancel, Delete, Edit, MeetingChanges
+    from tandem.domain.meetings import Cancel, Delete, Edit, MeetingChanges, Reassign
     from tandem.domain.notifications import NotificationKind, Notify, Recipient
     from tandem.domain.series import (
         MATERIALISE_AHEAD,
@@ -39,8 +39,11 @@ with workflow.unsafe.imports_passed_through():
         EditSeries,
         EndSeries,
         Occurrence,
+        OccurrenceNotMoved,
+        ReassignSeries,
         Series,
         SeriesInput,
+        SeriesReassigned,
         SeriesStatus,
         edited,
     )
@@ -320,6 +323,59 @@ class SeriesWorkflow:
         with business_rules():
             self._check_active()
 
+    def _check_reassign(self, request: ReassignSeries) -> None:
+        self._check_active()
+        if request.facilitator_id == self.series.facilitator_id:
+            raise Conflict("the series already has that facilitator", field="facilitator_id")
+        if request.facilitator_id == self.series.participant_id:
+            raise Invalid("the participant cannot facilitate their own 1:1", field="facilitator_id")
+
+    @workflow.update
+    async def reassign(self, request: ReassignSeries) -> SeriesReassigned:
+        """M10: the occurrences still ahead move one by one through the meeting's own reassign
+        (guard, notices, history); those not yet made are made with the new facilitator."""
+        async with self.lock:
+            with business_rules():
+                self._check_reassign(request)
+            # The projection first: it refuses a pair that already has a series (S2) before
+            # any occurrence has moved.
+            previous = self.series
+            self.series = self._bump(
+                previous.model_copy(update={"facilitator_id": request.facilitator_id})
+            )
+            try:
+                await self._sync()
+            except ApplicationError:
+                self.series = previous
+                raise
+            now = workflow.now()
+            not_moved = []
+            for index in sorted(self.materialised):
+                occurrence = self.series.occurrence(index)
+                if occurrence is None or occurrence.starts_at <= now:
+                    continue
+                reassign = Reassign(
+                    actor_id=request.actor_id,
+                    facilitator_id=request.facilitator_id,
+                    reason=request.reason,
+                )
+                outcome = await self._change(occurrence.meeting_id, reassign=reassign)
+                if not outcome.applied:
+                    not_moved.append(
+                        OccurrenceNotMoved(
+                            meeting_id=occurrence.meeting_id,
+                            starts_at=occurrence.starts_at,
+                            reason=outcome.reason or "could not be reassigned",
+                        )
+                    )
+            self.generation += 1
+            return SeriesReassigned(series=self.series, not_moved=not_moved)
+
+    @reassign.validator
+    def _validate_reassign(self, request: ReassignSeries) -> None:
+        with business_rules():
+            self._check_reassign(request)
+
     def _check_instance(self, request: DeleteOccurrence) -> None:
         self._check_active()
         if request.index in self.series.skipped:
@@ -368,4 +424,5 @@ SERIES_UPDATES = {
     EditSeries: SeriesWorkflow.edit,
     EndSeries: SeriesWorkflow.end,
     DeleteOccurrence: SeriesWorkflow.delete_occurrence,
+    ReassignSeries: SeriesWorkflow.reassign,
 }

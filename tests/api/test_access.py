@@ -130,6 +130,13 @@ AUTHENTICATED: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/v1/series/{series_id}/occurrences"): None,
     ("POST", "/v1/series/{series_id}/archive"): None,
     ("POST", "/v1/series/{series_id}/unarchive"): None,
+    ("POST", "/v1/series/{series_id}/reassign"): {"facilitator_id": "someone"},
+    ("POST", "/v1/reassignments"): {
+        "from_user_id": "someone",
+        "to_user_id": "else",
+        "reason": "leave",
+    },
+    ("GET", "/v1/reassignments/{job_id}"): None,
     ("PUT", "/v1/wfm/schedules"): {"business_unit": "x", "timezone": "UTC", "agents": []},
     ("POST", "/v1/wfm/schedules/import"): None,
     ("PUT", "/v1/wfm/staffing"): {"business_unit": "x", "intervals": []},
@@ -189,6 +196,7 @@ def _concrete(path: str) -> str:
         .replace("{series_id}", str(uuid.uuid4()))
         .replace("{plan_id}", str(uuid.uuid4()))
         .replace("{attachment_id}", str(uuid.uuid4()))
+        .replace("{job_id}", str(uuid.uuid4()))
         .replace("{name}", "coach")
     )
 

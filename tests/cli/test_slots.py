@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.support import Person, Stack, at
+from tests.support import Person, Stack, api_command, at
 
 
 async def tandem_slots(stack: Stack, who: Person, *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tandem.cli.main", "slots", *args,
-        "--api", stack.base_url, "--token", who.token,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    return await api_command(stack, who, "slots", *args)
 
 
 async def _team(stack: Stack) -> tuple[Person, Person, datetime]:

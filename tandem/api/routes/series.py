@@ -9,13 +9,21 @@ from fastapi.responses import JSONResponse
 
 from tandem.api.auth import CurrentUser
 from tandem.api.replies import as_response
-from tandem.api.responses import AUTHED, CHANGES, OccurrenceList, SeriesList, SeriesOut, replayable
+from tandem.api.responses import (
+    AUTHED,
+    CHANGES,
+    OccurrenceList,
+    SeriesList,
+    SeriesOut,
+    SeriesReassignedOut,
+    replayable,
+)
 from tandem.api.services import IdempotencyKey, Svc
 from tandem.domain.access import View
 from tandem.domain.inputs import Instant
 from tandem.domain.series import SeriesStatus
 from tandem.usecases import series as uc
-from tandem.usecases.schemas import OptionalReasonBody, series_out
+from tandem.usecases.schemas import OptionalReasonBody, ReassignBody, series_out
 from tandem.usecases.series import SeriesCreate, SeriesPatch, VisibleSeries
 
 router = APIRouter(prefix="/v1/series", tags=["series"], responses=AUTHED)
@@ -74,6 +82,25 @@ async def end_series(
     reason = body.reason if body else None
     return as_response(
         await uc.end_series(svc, user, series_id, reason, idempotency_key=idempotency_key)
+    )
+
+
+@router.post(
+    "/{series_id}/reassign",
+    response_model=SeriesReassignedOut,
+    response_model_exclude_unset=True,
+    responses={**CHANGES, **replayable()},
+)
+async def reassign_series(
+    series_id: str,
+    body: ReassignBody,
+    user: CurrentUser,
+    svc: Svc,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """M10: the series, and its occurrences still ahead, to another facilitator."""
+    return as_response(
+        await uc.reassign_series(svc, user, series_id, body, idempotency_key=idempotency_key)
     )
 
 
