@@ -68,6 +68,6 @@ def api_config(app: Any, settings: Settings) -> uvicorn.Config:
         log_level="warning",
         http=HeadDeadlineProtocol,
         timeout_keep_alive=timeout,  # typed int, but any number of seconds works
-        # On SIGTERM, requests still running get this long; `tandem up` escalates at 15 s.
-        timeout_graceful_shutdown=10,
+        # On SIGTERM, requests still running get this long; `tandem up` kills at 9 s.
+        timeout_graceful_shutdown=6,
     )

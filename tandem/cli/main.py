@@ -27,10 +27,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _up(args: argparse.Namespace) -> int:
-    from tandem.cli.up import Ports, up
+    from tandem.cli.up import CannotStart, Ports, up
 
     ports = Ports(api=args.api_port, temporal=args.temporal_port, ui=args.ui_port)
-    return asyncio.run(up(_settings(args), ports, args.demo))
+    try:
+        return asyncio.run(up(_settings(args), ports, args.demo))
+    except CannotStart as error:
+        raise SystemExit(f"tandem up: {error}") from None
 
 
 def _worker(args: argparse.Namespace) -> int:

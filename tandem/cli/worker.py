@@ -97,7 +97,9 @@ def build_worker(
         # The sandbox re-imports (and recompiles) workflow modules for every new run: measured
         # at a quarter of the worker's CPU when creating meetings. Tests keep it (see above).
         workflow_runner=options.pop("workflow_runner", UnsandboxedWorkflowRunner()),
-        graceful_shutdown_timeout=timedelta(seconds=10),
+        # Activities still running get this long on SIGTERM (`tandem up` kills at 9 s); one
+        # cut short is retried, as after a crash.
+        graceful_shutdown_timeout=timedelta(seconds=6),
         **options,
     )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import json
 import os
 import signal
@@ -230,3 +232,101 @@ async def test_a_killed_supervisor_takes_its_children_along(tmp_path: Path) -> N
     finally:
         output = await _stop(again)
     assert again.returncode == 0, output
+
+
+async def _refused(*args: str, data_dir: Path) -> tuple[str, float]:
+    """What a `tandem up` that cannot start prints, and how long it took to give up."""
+    started = asyncio.get_running_loop().time()
+    process = await _tandem("up", *args, data_dir=data_dir)
+    output, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1, output
+    return output.decode(), asyncio.get_running_loop().time() - started
+
+
+@pytest.mark.parametrize("listening", [True, False], ids=["listening", "bound-only"])
+@pytest.mark.parametrize("which", ["api", "temporal", "ui"])
+async def test_o3_up_names_a_taken_port_in_one_line_within_5_s(
+    tmp_path: Path, which: str, listening: bool
+) -> None:
+    """A socket merely bound to a port (not listening: a connect is refused) still keeps the
+    Temporal server or the API off it; up must see it too instead of failing later."""
+    flags, _ = _flags()
+    port = _ports(flags)[["api", "temporal", "ui"].index(which)]
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port))
+        if listening:
+            holder.listen()
+        output, took = await _refused(*flags, data_dir=tmp_path)
+    assert output.strip().splitlines() == [
+        f"tandem up: port {port} for the "
+        f"{ {'api': 'API', 'temporal': 'Temporal server', 'ui': 'Temporal UI'}[which] } "
+        "is already in use; pick another with flags"
+    ]
+    assert took < 5, took
+
+
+async def test_o3_up_says_why_the_temporal_server_could_not_start_within_5_s(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "temporal.db").write_bytes(b"not a database " * 100)
+    output, took = await _refused(*_flags()[0], data_dir=tmp_path)
+    assert output.strip().splitlines() == [
+        "tandem up: the Temporal server could not start: Error: failed starting server: "
+        "failed creating namespaces: unable to create SQLite admin DB: file is not a database "
+        f"(26) (see {tmp_path / 'temporal.log'})"
+    ]
+    assert took < 5, took
+
+
+@pytest.mark.timeout(240)
+async def test_o3_ctrl_c_stops_everything_within_15_s_under_load(tmp_path: Path) -> None:
+    """Creates keep arriving (each holds a request open in the API and work in the worker) and
+    the worker is too busy to answer a signal (stopped: as if stuck in a long computation) when
+    Ctrl-C comes: everything is down within 15 s, and no child is left holding a port."""
+    flags, url = _flags()
+    first = await _tandem("up", *flags, data_dir=tmp_path)
+    stopped = asyncio.Event()
+    answers: list[int] = []
+    hours = itertools.count(1)  # the lead facilitates them all: one free hour each
+    first_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+
+    async def creating(http: httpx.AsyncClient, lead: dict, agent: dict) -> None:
+        while not stopped.is_set():
+            with contextlib.suppress(httpx.HTTPError):
+                answer = await http.post(
+                    "/v1/meetings",
+                    json={
+                        "kind": "one_to_one",
+                        "name": "Under load",
+                        "participant_ids": [agent["id"]],
+                        "starts_at": (first_hour + timedelta(hours=next(hours))).isoformat(),
+                        "duration_minutes": 30,
+                    },
+                    headers={"Authorization": f"Bearer {lead['token']}"},
+                )
+                answers.append(answer.status_code)
+
+    try:
+        await eventually(lambda: is_ready(url), within=90, every=0.5)
+        lead = await _add_user(tmp_path, "Lead", "supervisor")
+        agents = [await _add_user(tmp_path, f"Agent{n}", "agent") for n in range(8)]
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            load = [asyncio.create_task(creating(http, lead, agent)) for agent in agents]
+            await eventually(lambda: answers.count(201) >= 20, within=60, every=0.2)
+            worker = _child(first.pid, "worker")
+            assert worker is not None, _children(first.pid)
+            os.kill(worker, signal.SIGSTOP)
+            started = asyncio.get_running_loop().time()
+            first.send_signal(signal.SIGINT)
+            await asyncio.wait_for(first.wait(), 30)
+            took = asyncio.get_running_loop().time() - started
+            stopped.set()
+            await asyncio.gather(*load)
+    finally:
+        if first.returncode is None:
+            first.kill()
+    output = (await first.stdout.read()).decode()
+    assert first.returncode == 0, output
+    assert took <= 15, took
+    assert "Tandem stopped." in output
+    assert all(_port_free(p) for p in _ports(flags)), "a child process outlived tandem up"
