@@ -259,16 +259,25 @@ class MeetingList(Out):
 
 
 class EventOut(Out):
-    at: Instant
+    at: Instant = Field(description="in the viewer's zone")
     action: str
     actor_id: str | None
     actor_name: str | None
     reason: str | None
     details: dict[str, Any]
+    error: str | None = Field(description="what went wrong (activity failures, refusals)")
+    source: Literal["audit", "workflow"] = Field(
+        description="audit: recorded with the change; workflow: read off Temporal's history"
+    )
 
 
 class HistoryOut(Out):
     meeting_id: str
+    timezone: str = Field(description="the viewer's zone, which every time here is in")
+    workflow_id: str
+    workflow_url: str = Field(description="the workflow in the Temporal UI")
+    series_workflow_id: str | None
+    complete: bool = Field(description="false when Temporal did not answer: the audit lines alone")
     items: list[EventOut]
 
 

@@ -206,33 +206,10 @@ def _users_add(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from tandem.store import meetings, users
-    from tandem.store.db import Database
+    from tandem.cli.api_client import run_client
+    from tandem.cli.history import timeline
 
-    settings = _settings(args)
-
-    db = Database(settings.database, schema=settings.database_schema)
-    try:
-        with db.reading() as session:
-            events = meetings.history(session, args.meeting_id)
-            people = users.get_users(session, {e.actor_id for e in events if e.actor_id})
-    finally:
-        db.dispose()
-    if not events:
-        print(f"no history for meeting {args.meeting_id}", file=sys.stderr)
-        return 1
-    if args.json:
-        print(json.dumps([e.model_dump(mode="json") for e in events], indent=2))
-        return 0
-    for event in events:
-        who = people[event.actor_id].name if event.actor_id in people else "Tandem"
-        line = f"{event.at:%Y-%m-%d %H:%M:%S}Z  {event.action:<24} by {who}"
-        if event.reason:
-            line += f"  reason: {event.reason}"
-        if event.details:
-            line += f"  {json.dumps(event.details, sort_keys=True)}"
-        print(line)
-    return 0
+    return run_client(args, lambda http: timeline(http, args))
 
 
 def _wfm_import(args: argparse.Namespace) -> int:
@@ -385,7 +362,8 @@ def parser() -> argparse.ArgumentParser:
 
     history = command("history", "a meeting's timeline (SPEC O1)")
     history.add_argument("meeting_id")
-    history.add_argument("--json", action="store_true")
+    history.add_argument("--json", action="store_true", help="print the API's JSON")
+    _api_options(history)
     history.set_defaults(run=_history)
     return root
 

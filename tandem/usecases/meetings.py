@@ -1,5 +1,5 @@
-"""Meetings: create (M1, A5, W3), the two lists (A6), view (A4, M5), edit (M3), history (O1),
-archive (M11)."""
+"""Meetings: create (M1, A5, W3), the two lists (A6), view (A4, M5), edit (M3), archive (M11);
+their history (O1) is in ``tandem.usecases.history``."""
 
 from __future__ import annotations
 
@@ -37,7 +37,6 @@ from tandem.usecases.idempotency import Reply
 from tandem.usecases.meeting_access import Visible, gate, load, managed_by, now, send_update
 from tandem.usecases.schemas import MeetingCreate, MeetingPatch, meeting_out
 from tandem.usecases.temporal import AlreadyFinished
-from tandem.usecases.timeline import TimelineEntry, people_named, timeline_entry
 
 Role = Literal["facilitator", "participant"]
 
@@ -249,19 +248,6 @@ async def edit_meeting(
         precheck=lifecycle.check_edit,
         checks=checks,
     )
-
-
-async def meeting_history(svc: Services, user: User, meeting_id: str) -> list[TimelineEntry]:
-    """O1: the timeline, with the actors' names, as the caller's view allows."""
-    visible = await load(svc, user, meeting_id)
-
-    def read(session: Session) -> tuple[list[MeetingEvent], dict[str, User]]:
-        events = meetings.history(session, visible.meeting.id)
-        return events, users.get_users(session, {p for e in events for p in people_named(e)})
-
-    events, actors = await svc.db.read(read)
-    names = {uid: u.name for uid, u in actors.items()}
-    return [timeline_entry(e, names, visible.view) for e in events]
 
 
 async def set_archived(svc: Services, user: User, meeting_id: str, archived: bool) -> Visible:

@@ -215,6 +215,8 @@ def event_out(entry: TimelineEntry) -> dict[str, Any]:
         "actor_name": entry.actor_name,
         "reason": entry.reason,
         "details": entry.details,
+        "error": entry.error,
+        "source": entry.source,
     }
 
 

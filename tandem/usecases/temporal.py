@@ -78,12 +78,18 @@ async def connect(settings: Settings) -> Client:
     )
 
 
-def domain_error(error: WorkflowUpdateFailedError) -> DomainError:
-    """The business refusal behind a failed update; anything else is re-raised as is."""
-    cause = error.cause
+def business_refusal(cause: BaseException | None) -> DomainError | None:
+    """The business rule's error a workflow raised (a clash, a lifecycle rule), if it is one."""
     if isinstance(cause, ApplicationError) and cause.type in ERRORS_BY_TYPE:
         details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
         return ERRORS_BY_TYPE[cause.type](cause.message, **details)
+    return None
+
+
+def domain_error(error: WorkflowUpdateFailedError) -> DomainError:
+    """The business refusal behind a failed update; anything else is re-raised as is."""
+    if (refusal := business_refusal(error.cause)) is not None:
+        return refusal
     raise error
 
 

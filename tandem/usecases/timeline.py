@@ -26,6 +26,10 @@ class TimelineEntry:
     moved: tuple[datetime, datetime] | None = None
     # A change of hands (M10): the old and new facilitator's names.
     handed: tuple[str, str] | None = None
+    # What went wrong, for what the workflow history adds (an activity's or a refusal's error).
+    error: str | None = None
+    # "audit": a line Tandem recorded with the change; "workflow": read off Temporal's history.
+    source: str = "audit"
 
 
 def people_named(event: MeetingEvent) -> set[str]:

@@ -110,6 +110,14 @@ async def test_o1_a4_ops_find_a_meeting_and_read_its_history_without_content(
         f"/v1/meetings/{meeting['id']}/agenda", headers=coach.auth, json={"text": "Secret topic"}
     )
     assert added.status_code == 201
+    busy = await stack.person("supervisor", name="Busy Boss")
+    await stack.one_to_one(busy, await stack.person("agent"), starts_at=at(days=4))
+    refused = await stack.http.post(
+        f"/v1/meetings/{meeting['id']}/reassign",
+        headers=coach.auth,
+        json={"facilitator_id": busy.id},
+    )
+    assert refused.status_code == 409, refused.text
 
     page = await open_page(ops)
     await page.get_by_role("link", name="Ops").click()
@@ -121,6 +129,14 @@ async def test_o1_a4_ops_find_a_meeting_and_read_its_history_without_content(
     await expect(timeline).to_contain_text(f"by {coach.name}")
     await expect(timeline).to_contain_text("Reason: Clash with training")
     await expect(timeline).to_contain_text("Rescheduled")
+    # From the workflow's Temporal history: the refused reassignment and why, in ops' terms.
+    await expect(timeline).to_contain_text("Change refused")
+    await expect(timeline).to_contain_text("Error: Busy Boss is busy")
+    workflow = page.get_by_role("link", name=f"meeting-{meeting['id']}")
+    await expect(workflow).to_have_attribute(
+        "href",
+        f"{stack.settings.temporal_ui_url}/namespaces/default/workflows/meeting-{meeting['id']}",
+    )
     await expect(page.locator("main")).not_to_contain_text("Secret topic")
     await expect(page.locator("main")).not_to_contain_text("Room 7")
     await screenshot(page, "ops-history")

@@ -20,6 +20,7 @@ from tandem.api.responses import (
     replayable,
 )
 from tandem.api.services import IdempotencyKey, Svc
+from tandem.usecases import history as timeline
 from tandem.usecases import meetings as uc
 from tandem.usecases.schemas import MeetingCreate, MeetingPatch, event_out, meeting_out
 
@@ -82,8 +83,17 @@ async def edit_meeting(
 
 @router.get("/{meeting_id}/history", response_model=HistoryOut)
 async def meeting_history(meeting_id: str, user: CurrentUser, svc: Svc) -> dict:
-    entries = await uc.meeting_history(svc, user, meeting_id)
-    return {"meeting_id": meeting_id, "items": [event_out(e) for e in entries]}
+    """O1: the audit lines merged with the workflow's Temporal history, in the viewer's zone."""
+    history = await timeline.meeting_history(svc, user, meeting_id)
+    return {
+        "meeting_id": meeting_id,
+        "timezone": history.timezone,
+        "workflow_id": history.workflow_id,
+        "workflow_url": history.workflow_url,
+        "series_workflow_id": history.series_workflow_id,
+        "complete": history.complete,
+        "items": [event_out(e) for e in history.entries],
+    }
 
 
 @router.post("/{meeting_id}/archive", **MEETING, responses=CHANGES)

@@ -37,6 +37,7 @@ from tandem.usecases.actions import Action, allowed_actions
 from tandem.usecases.attachments import may_remove_attachment
 from tandem.usecases.coaching import SlotQueryBody
 from tandem.usecases.content import may_change_note
+from tandem.usecases.history import meeting_history
 from tandem.web.render import field_errors, form_error, page, services
 
 PAGE = "meeting/page.html"
@@ -164,7 +165,7 @@ async def meeting_context(
     slots = None
     if m.kind is MeetingKind.COACHING and Action.RESCHEDULE in actions:
         slots = await _slot_choice(request, user, visible, week)
-    events = await meetings.meeting_history(svc, user, m.id)
+    events = (await meeting_history(svc, user, m.id, workflow=False)).entries
 
     ids = {m.facilitator_id, *m.participant_ids}
     ids |= {r.author_id for r in (*topics, *action_items, *notes)}

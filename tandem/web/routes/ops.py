@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from tandem.store import users
 from tandem.usecases import meetings, ops
+from tandem.usecases.history import meeting_history
 from tandem.web.render import page, services
 from tandem.web.session import WebUser
 
@@ -34,7 +35,7 @@ async def find(request: Request, user: WebUser, q: str = "", person: str = "") -
 async def history(meeting_id: str, request: Request, user: WebUser) -> HTMLResponse:
     svc = services(request)
     visible = await meetings.view_meeting(svc, user, meeting_id)
-    events = await meetings.meeting_history(svc, user, meeting_id)
+    timeline = await meeting_history(svc, user, meeting_id)
     ids = [visible.meeting.facilitator_id, *visible.meeting.participant_ids]
     people = await svc.db.read(lambda session: users.get_users(session, ids))
     return await page(
@@ -43,6 +44,7 @@ async def history(meeting_id: str, request: Request, user: WebUser) -> HTMLRespo
         user,
         visible=visible,
         m=visible.meeting,
-        events=events,
+        events=timeline.entries,
+        timeline=timeline,
         names={uid: u.name for uid, u in people.items()},
     )
