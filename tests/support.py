@@ -16,7 +16,7 @@ import socket
 import sys
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -50,33 +50,65 @@ PAYLOAD_KEYS = PayloadKeys.generated()
 DATA_CONVERTER = sealing(PAYLOAD_KEYS)
 
 
+async def _open_payloads(node: Any, opened: Callable[[Payload, dict], None]) -> None:
+    """Every payload in a history's JSON, opened with the session's keys, handed to
+    ``opened`` with the JSON object it came from."""
+    codec = DATA_CONVERTER.payload_codec
+    assert codec is not None
+    if isinstance(node, dict):
+        if set(node) <= {"metadata", "data", "externalPayloads"} and "metadata" in node:
+            sealed = Payload(
+                metadata={k: base64.b64decode(v) for k, v in node["metadata"].items()},
+                data=base64.b64decode(node.get("data", "")),
+            )
+            [plain] = await codec.decode([sealed])
+            opened(plain, node)
+            return
+        for value in node.values():
+            await _open_payloads(value, opened)
+    elif isinstance(node, list):
+        for value in node:
+            await _open_payloads(value, opened)
+
+
 async def readable_history(history: WorkflowHistory) -> str:
     """A history as someone holding the keys reads it: every payload opened and decoded (in
     ``to_json`` payload data is sealed, and base64 even when not)."""
-    codec = DATA_CONVERTER.payload_codec
-    assert codec is not None
     texts: list[str] = []
 
-    async def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if set(node) <= {"metadata", "data", "externalPayloads"} and "metadata" in node:
-                sealed = Payload(
-                    metadata={k: base64.b64decode(v) for k, v in node["metadata"].items()},
-                    data=base64.b64decode(node.get("data", "")),
-                )
-                [opened] = await codec.decode([sealed])
-                texts.append(opened.data.decode(errors="replace"))
-                return
-            for value in node.values():
-                await walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                await walk(value)
-        elif isinstance(node, str):
-            texts.append(node)
+    def keep(plain: Payload, _node: dict) -> None:
+        texts.append(plain.data.decode(errors="replace"))
 
-    await walk(json.loads(history.to_json()))
+    raw = json.loads(history.to_json())
+    await _open_payloads(raw, keep)
+    texts += list(_strings(raw))
     return "\n".join(texts)
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if not (set(node) <= {"metadata", "data", "externalPayloads"} and "metadata" in node):
+            for value in node.values():
+                yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+    elif isinstance(node, str):
+        yield node
+
+
+async def unsealed_json(history: WorkflowHistory) -> str:
+    """A history's JSON with every payload opened: a fixture under tests/histories that replays
+    in any later session (each session seals with keys of its own; the sealing converter reads
+    payloads in clear as they are)."""
+
+    def replace(plain: Payload, node: dict) -> None:
+        node["metadata"] = {k: base64.b64encode(v).decode() for k, v in plain.metadata.items()}
+        node["data"] = base64.b64encode(plain.data).decode()
+
+    raw = json.loads(history.to_json())
+    await _open_payloads(raw, replace)
+    return json.dumps(raw, indent=2)
 
 
 def free_port() -> int:

@@ -30,7 +30,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from tandem.domain.errors import ERRORS_BY_TYPE, Conflict, DomainError
 from tandem.domain.meetings import Create, Meeting, MeetingInput
-from tandem.domain.plans import PlanCommit, PlanProgress
+from tandem.domain.plans import PlanCommit, PlanProgress, PlanState
 from tandem.domain.reassignments import BulkReassign
 from tandem.domain.series import CreateSeries, Series, SeriesInput
 from tandem.settings import Settings
@@ -194,6 +194,7 @@ class SeriesGateway:
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             static_summary=f"1:1 series: {series.name}",
+            search_attributes=search_attributes.for_series(series),
         )
         try:
             return await confirmed(
@@ -240,6 +241,7 @@ class PlanGateway:
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             static_summary=f"commit team plan {commit.plan_id} ({len(commit.sessions)} sessions)",
+            search_attributes=search_attributes.for_plan(commit, PlanState.COMMITTING),
         )
 
     async def progress(self, plan_id: str) -> PlanProgress:

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         PlanState,
         SessionOutcome,
     )
+    from tandem.workflows import search_attributes
 
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 # Sessions booked at once: enough to keep the worker busy, few enough to stay gentle on it.
@@ -112,4 +113,8 @@ class PlanCommitWorkflow:
     async def _finish(self, state: PlanState, clashes: list[SessionOutcome]) -> PlanProgress:
         self.progress = self.progress.model_copy(update={"state": state, "clashes": clashes})
         await self._record()
+        if workflow.patched(search_attributes.PATCH):  # commits started before ran on without
+            workflow.upsert_search_attributes(
+                [search_attributes.PLAN_STATUS.value_set(state.value)]
+            )
         return self.progress

@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         SeriesStatus,
         edited,
     )
+    from tandem.workflows import search_attributes
     from tandem.workflows.keyed import keyed_update_id
 
 RETRY = RetryPolicy(
@@ -204,6 +205,17 @@ class SeriesWorkflow:
             if isinstance(failure.cause, ApplicationError):
                 raise failure.cause from None
             raise
+        self._publish()
+
+    def _publish(self) -> None:
+        """Keep the search attributes on what the projection now says (a reassign, an end)."""
+        if not workflow.patched(search_attributes.PATCH):
+            return
+        wanted = search_attributes.for_series(self.series)
+        if updates := search_attributes.differences(
+            workflow.info().typed_search_attributes, wanted
+        ):
+            workflow.upsert_search_attributes(updates)
 
     async def _change(self, meeting_id: str, **message: object) -> ChangeOutcome:
         return await workflow.execute_activity(

@@ -426,6 +426,12 @@ async def test_w6_a_team_plan_is_previewed_then_committed_as_a_whole(stack: Stac
     assert committed.status_code == 202
     done = await eventually(lambda: _settled(stack, sup, plan["id"]), within=60)
     assert done["state"] == "committed" and len(done["commit"]["booked"]) == 4
+    # Ops find the commit through visibility, with everyone it booked (O1).
+    query = (
+        f'PlanId = "{plan["id"]}" AND PlanStatus = "committed" AND ParticipantIds = "{coach.id}"'
+    )
+    found = await eventually(lambda: _workflows(stack, query))
+    assert found == {f"plan-{plan['id']}"}
     for a in placed:
         mine = (
             await stack.http.get(
@@ -437,6 +443,10 @@ async def test_w6_a_team_plan_is_previewed_then_committed_as_a_whole(stack: Stac
         ]
     again = await stack.http.post(f"/v1/coaching/plans/{plan['id']}/commit", headers=sup.auth)
     assert again.status_code == 409
+
+
+async def _workflows(stack: Stack, query: str) -> set[str] | None:
+    return {w.id async for w in stack.client.list_workflows(query)} or None
 
 
 def _who(people: list[Person], person_id: str) -> Person:

@@ -1,10 +1,12 @@
-"""Ops find meeting workflows by search attributes (SPEC O1), kept current as meetings change."""
+"""Ops find meeting, series and plan workflows by search attributes (SPEC O1), kept current as
+they change."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from tandem.workflows.meeting import workflow_id
+from tandem.workflows.series import workflow_id as series_workflow_id
 from tests.support import Stack, eventually
 
 
@@ -60,6 +62,36 @@ async def test_o1_a_refused_create_is_not_findable_as_scheduled(stack: Stack) ->
     )
     scheduled = await _ids(stack, f'ParticipantIds = "{agent.id}" AND MeetingStatus = "scheduled"')
     assert scheduled == {workflow_id(kept["id"])}
+
+
+async def test_o1_m10_series_workflows_and_their_occurrences_are_findable(stack: Stack) -> None:
+    sam, alex = await stack.person("supervisor"), await stack.person("supervisor")
+    ana = await stack.person("agent")
+    series = await stack.series(sam, ana)
+    wid = series_workflow_id(series["id"])
+    mine = f'FacilitatorId = "{sam.id}" AND ParticipantIds = "{ana.id}"'
+    await eventually(lambda: _has(stack, f'{mine} AND SeriesStatus = "active"', wid))
+    # Each occurrence's meeting workflow names its series.
+    occurrences = await eventually(
+        lambda: _ids(stack, f'SeriesId = "{series["id"]}" AND WorkflowType = "Meeting"')
+    )
+    assert all(o.startswith("meeting-") for o in occurrences)
+
+    moved = await stack.http.post(
+        f"/v1/series/{series['id']}/reassign",
+        json={"facilitator_id": alex.id, "reason": "Sam leaves"},
+        headers=sam.auth,
+    )
+    assert moved.status_code == 200, moved.text
+    await eventually(
+        lambda: _has(stack, f'FacilitatorId = "{alex.id}" AND SeriesId = "{series["id"]}"', wid)
+    )
+    ended = await stack.http.post(f"/v1/series/{series['id']}/end", headers=alex.auth)
+    assert ended.status_code == 200, ended.text
+    await eventually(
+        lambda: _has(stack, f'SeriesId = "{series["id"]}" AND SeriesStatus = "ended"', wid)
+    )
+    assert wid not in await _ids(stack, f'FacilitatorId = "{sam.id}" AND WorkflowType = "Series"')
 
 
 async def _has(stack: Stack, query: str, wid: str | None) -> bool:
