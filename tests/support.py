@@ -31,6 +31,7 @@ from pydantic import SecretStr
 from sqlalchemy import create_engine, text
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowHistory
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from tandem.api.app import create_app
@@ -50,32 +51,57 @@ PAYLOAD_KEYS = PayloadKeys.generated()
 DATA_CONVERTER = sealing(PAYLOAD_KEYS)
 
 
+def _is_payload(node: Any) -> bool:
+    return isinstance(node, dict) and "metadata" in node and set(node) <= PAYLOAD_FIELDS
+
+
+PAYLOAD_FIELDS = {"metadata", "data", "externalPayloads"}
+
+
+async def opened_history(history: WorkflowHistory) -> dict[str, Any]:
+    """``history.to_json()`` as a dict with every sealed payload opened (still base64, as
+    ``to_json`` writes them): what replay needs, with no key, and readable in a review."""
+    codec = DATA_CONVERTER.payload_codec
+    assert codec is not None
+
+    async def walk(node: Any) -> Any:
+        if _is_payload(node):
+            sealed = Payload(
+                metadata={k: base64.b64decode(v) for k, v in node["metadata"].items()},
+                data=base64.b64decode(node.get("data", "")),
+            )
+            [opened] = await codec.decode([sealed])
+            return {
+                "metadata": {k: base64.b64encode(v).decode() for k, v in opened.metadata.items()},
+                "data": base64.b64encode(opened.data).decode(),
+            }
+        if isinstance(node, dict):
+            return {key: await walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [await walk(value) for value in node]
+        return node
+
+    return await walk(json.loads(history.to_json()))
+
+
 async def readable_history(history: WorkflowHistory) -> str:
     """A history as someone holding the keys reads it: every payload opened and decoded (in
     ``to_json`` payload data is sealed, and base64 even when not)."""
-    codec = DATA_CONVERTER.payload_codec
-    assert codec is not None
     texts: list[str] = []
 
-    async def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if set(node) <= {"metadata", "data", "externalPayloads"} and "metadata" in node:
-                sealed = Payload(
-                    metadata={k: base64.b64decode(v) for k, v in node["metadata"].items()},
-                    data=base64.b64decode(node.get("data", "")),
-                )
-                [opened] = await codec.decode([sealed])
-                texts.append(opened.data.decode(errors="replace"))
-                return
+    def walk(node: Any) -> None:
+        if _is_payload(node):
+            texts.append(base64.b64decode(node.get("data", "")).decode(errors="replace"))
+        elif isinstance(node, dict):
             for value in node.values():
-                await walk(value)
+                walk(value)
         elif isinstance(node, list):
             for value in node:
-                await walk(value)
+                walk(value)
         elif isinstance(node, str):
             texts.append(node)
 
-    await walk(json.loads(history.to_json()))
+    walk(await opened_history(history))
     return "\n".join(texts)
 
 
@@ -227,6 +253,11 @@ async def add_person(
         )
     )
     return Person(user.id, user.name, user.email, token, tz)
+
+
+async def skip_to(env: WorkflowEnvironment, moment: datetime) -> None:
+    """Move a time-skipping server's clock to ``moment`` (timers due before it fire)."""
+    await env.sleep(moment - await env.get_current_time())
 
 
 def at(

@@ -1,0 +1,299 @@
+"""Record the workflow histories that tests/workflows/test_replay.py replays.
+
+Each recorder runs the real workflows through the real API (worker, use cases, database, a
+real Temporal server: time-skipping where timers matter, the dev server otherwise), then saves
+one workflow's history with its payloads opened (``opened_history``), so a fixture holds no key
+and reads in a review. Run it when a workflow change needs a new fixture, never in CI:
+
+    .venv/bin/python -m tests.histories.record meeting_lifecycle  # -> meeting_lifecycle_v1.json
+    .venv/bin/python -m tests.histories.record --all
+
+An existing file is never overwritten: the next free version (``_v2``, …) is written, because
+old fixtures are what prove that histories of the code before a change still replay
+(docs/workflow-changes.md). Add a recorder to RECORDERS and a check to test_replay.CLAIMS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
+from temporalio.testing import WorkflowEnvironment
+
+from tandem.domain.digest import floor_tick, next_tick
+from tandem.workflows.bulk_reassign import workflow_id as reassignment_workflow_id
+from tandem.workflows.digest import workflow_id as digest_workflow_id
+from tandem.workflows.meeting import workflow_id as meeting_workflow_id
+from tandem.workflows.plan_commit import workflow_id as plan_workflow_id
+from tandem.workflows.search_attributes import ALL_KEYS, register
+from tandem.workflows.series import workflow_id as series_workflow_id
+from tests.api.test_coaching import iso, wfm_team
+from tests.api.test_series import occurrence_meetings
+from tests.conftest import DEV_SERVER_ARGS, SERVER_STARTUP
+from tests.support import (
+    DATA_CONVERTER,
+    TEMPORAL,
+    TEMPORAL_TEST_SERVER,
+    Stack,
+    at,
+    eventually,
+    opened_history,
+    running_stack,
+    skip_to,
+    sqlite_target,
+)
+
+HISTORIES = Path(__file__).resolve().parent
+
+
+@contextlib.asynccontextmanager
+async def _stack(skipping: bool) -> AsyncIterator[tuple[Stack, WorkflowEnvironment]]:
+    """The servers conftest.py gives the tests (same flags), with the whole system on them."""
+    if skipping:
+        env = await WorkflowEnvironment.start_time_skipping(
+            data_converter=DATA_CONVERTER,
+            test_server_existing_path=TEMPORAL_TEST_SERVER,
+            test_server_startup_timeout=SERVER_STARTUP,
+        )
+    else:
+        env = await WorkflowEnvironment.start_local(
+            data_converter=DATA_CONVERTER,
+            dev_server_existing_path=TEMPORAL,
+            search_attributes=ALL_KEYS,
+            dev_server_extra_args=DEV_SERVER_ARGS,
+            dev_server_startup_timeout=SERVER_STARTUP,
+        )
+    with tempfile.TemporaryDirectory(prefix="tandem-record-") as folder:
+        async with env:
+            if skipping:
+                await register(env.client)
+            data = Path(folder)
+            async with running_stack(env.client, sqlite_target(data), data) as stack:
+                yield stack, env
+
+
+async def _ok(call: Awaitable, status: int = 200) -> dict:
+    response = await call
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+# -- the recorders: each returns the history to keep ----------------------------------------
+
+
+async def meeting_lifecycle() -> WorkflowHistory:
+    """A series occurrence (so it rolls over, C3): created, rescheduled (M7), reminded (N3),
+    started (M4), completed (M2), rolled over three hours after its end; the workflow ends."""
+    async with _stack(skipping=True) as (stack, env):
+        sup, agent = await stack.person("supervisor"), await stack.person("agent")
+        now = await env.get_current_time()
+        series = await stack.series(sup, agent, starts_at=at(days=1, hours=2, base=now))
+        made = await eventually(lambda: occurrence_meetings(stack, agent, series["id"]))
+        first = min(made, key=lambda m: m["occurrence_index"])
+        new_start = datetime.fromisoformat(first["starts_at"]) + timedelta(hours=3)
+        await _ok(
+            stack.http.post(
+                f"/v1/meetings/{first['id']}/reschedule",
+                json={"starts_at": new_start.isoformat(), "reason": "Recorded reschedule"},
+                headers=sup.auth,
+            )
+        )
+        await stack.http.post(
+            f"/v1/meetings/{first['id']}/agenda", json={"text": "Rolls on"}, headers=agent.auth
+        )
+
+        async def acted(action: str) -> bool:
+            history = await _ok(
+                stack.http.get(f"/v1/meetings/{first['id']}/history", headers=sup.auth)
+            )
+            return any(e["action"] == action for e in history["items"])
+
+        await skip_to(env, new_start - timedelta(minutes=59))
+        await eventually(lambda: acted("reminder_sent"))
+        await skip_to(env, new_start + timedelta(minutes=5))
+        await _ok(stack.http.post(f"/v1/meetings/{first['id']}/start", headers=sup.auth))
+        await _ok(stack.http.post(f"/v1/meetings/{first['id']}/complete", headers=sup.auth))
+        ends = new_start + timedelta(minutes=first["duration_minutes"])
+        await skip_to(env, ends + timedelta(hours=3, minutes=1))
+        await eventually(lambda: acted("rolled_over"))
+        handle = stack.client.get_workflow_handle(meeting_workflow_id(first["id"]))
+        await handle.result()
+        return await handle.fetch_history()
+
+
+async def series_continued_as_new() -> WorkflowHistory:
+    """The first run of a series that continued as new (S3): the dev server suggests it after
+    60 events (tests/conftest.py); edits and a deleted occurrence fill the run."""
+    async with _stack(skipping=False) as (stack, _):
+        sup, agent = await stack.person("supervisor"), await stack.person("agent")
+        series = await stack.series(sup, agent)
+        made = await eventually(
+            lambda: _at_least(occurrence_meetings(stack, agent, series["id"]), 4)
+        )
+        index = sorted(made, key=lambda m: m["occurrence_index"])[3]
+        await stack.http.delete(
+            f"/v1/series/{series['id']}/occurrences/{index['id']}", headers=sup.auth
+        )
+        wid = series_workflow_id(series["id"])
+        for round_ in range(12):
+            await _ok(
+                stack.http.patch(
+                    f"/v1/series/{series['id']}",
+                    json={"duration_minutes": 30 + 15 * (round_ % 2), "name": f"Sync {round_}"},
+                    headers=sup.auth,
+                )
+            )
+            if hopped := await _continued(stack, wid):
+                break
+        else:
+            hopped = await eventually(lambda: _continued(stack, wid))
+        return await stack.client.get_workflow_handle(wid, run_id=hopped).fetch_history()
+
+
+async def _at_least(found: Awaitable[list], count: int) -> list | None:
+    items = await found
+    return items if len(items) >= count else None
+
+
+async def _continued(stack: Stack, wid: str) -> str | None:
+    """The run id of a run of ``wid`` that continued as new, if one has."""
+    async for run in stack.client.list_workflows(f'WorkflowId = "{wid}"'):
+        if run.status is WorkflowExecutionStatus.CONTINUED_AS_NEW:
+            return run.run_id
+    return None
+
+
+async def digest() -> WorkflowHistory:
+    """The digest workflow (N4) through its first three Sunday ticks, with a digest due at the
+    first one (Sunday 18:00 in UTC+14 is the first moment of the window). The run goes on (it
+    continues as new on Monday morning); a history that stops mid-run replays as well."""
+    async with _stack(skipping=True) as (stack, env):
+        now = await env.get_current_time()
+        sup = await stack.person("supervisor", tz="Pacific/Kiritimati")
+        agent = await stack.person("agent", tz="Pacific/Kiritimati")
+        await stack.one_to_one(sup, agent, starts_at=at(hours=3, base=now))
+        ticks = [next_tick(floor_tick(now))]
+        for _ in range(2):
+            ticks.append(next_tick(ticks[-1]))
+        await skip_to(env, ticks[-1] + timedelta(minutes=1))
+        handle = stack.client.get_workflow_handle(digest_workflow_id(stack.settings.task_queue))
+
+        async def ticked() -> WorkflowHistory | None:
+            history = await handle.fetch_history()
+            done = [
+                e for e in history.events if e.HasField("activity_task_completed_event_attributes")
+            ]
+            return history if len(done) >= 3 else None
+
+        return await eventually(ticked, within=60)
+
+
+async def plan_commit() -> WorkflowHistory:
+    """A team coaching plan previewed, then committed as a whole (W6): sessions booked in a
+    batch through the create update and booking guard."""
+    async with _stack(skipping=False) as (stack, _):
+        sup, team, _planner, _unit, monday = await wfm_team(stack, agents=3)
+        plan = await _ok(
+            stack.http.post(
+                "/v1/coaching/plans",
+                json={
+                    "attendee_ids": [a.id for a in team],
+                    "facilitator_ids": [sup.id],
+                    "window_start": iso(monday, 9),
+                    "window_end": iso(monday, 17),
+                    "duration_minutes": 30,
+                },
+                headers=sup.auth,
+            ),
+            201,
+        )
+        await _ok(
+            stack.http.post(
+                f"/v1/coaching/plans/{plan['id']}/commit",
+                json={"name": "Recorded team coaching"},
+                headers=sup.auth,
+            ),
+            202,
+        )
+        handle = stack.client.get_workflow_handle(plan_workflow_id(plan["id"]))
+        await handle.result()
+        return await handle.fetch_history()
+
+
+async def bulk_reassignment() -> WorkflowHistory:
+    """Everything of a leaving supervisor moved to another (M10 bulk): two 1:1s and a series,
+    each through its own reassign, progress recorded after each."""
+    async with _stack(skipping=False) as (stack, _):
+        division = f"div-{uuid.uuid4().hex[:6]}"
+        sam = await stack.person("supervisor", name="Sam Leaving", divisions=[division])
+        alex = await stack.person("supervisor", name="Alex Taking", divisions=[division])
+        agents = [await stack.person("agent", divisions=[division]) for _ in range(2)]
+        await stack.one_to_one(sam, agents[0], starts_at=at(days=2, hours=1))
+        await stack.one_to_one(sam, agents[0], starts_at=at(days=2, hours=3))
+        await stack.series(sam, agents[1])
+        job = await _ok(
+            stack.http.post(
+                "/v1/reassignments",
+                json={
+                    "from_user_id": sam.id,
+                    "to_user_id": alex.id,
+                    "reason": "Sam is leaving the team",
+                    "scope": "both",
+                },
+                headers={**sam.auth, "Idempotency-Key": f"record-{uuid.uuid4()}"},
+            ),
+            202,
+        )
+        handle = stack.client.get_workflow_handle(reassignment_workflow_id(job["id"]))
+        await handle.result()
+        return await handle.fetch_history()
+
+
+RECORDERS: dict[str, Callable[[], Awaitable[WorkflowHistory]]] = {
+    "meeting_lifecycle": meeting_lifecycle,
+    "series_continued_as_new": series_continued_as_new,
+    "digest": digest,
+    "plan_commit": plan_commit,
+    "bulk_reassignment": bulk_reassignment,
+}
+
+
+def next_version(name: str) -> Path:
+    version = 1
+    while (path := HISTORIES / f"{name}_v{version}.json").exists():
+        version += 1
+    return path
+
+
+async def record(name: str) -> Path:
+    history = await RECORDERS[name]()
+    path = next_version(name)
+    path.write_text(json.dumps(await opened_history(history), indent=2) + "\n")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", metavar="NAME", help=", ".join(RECORDERS))
+    parser.add_argument("--all", action="store_true", help="record every fixture")
+    args = parser.parse_args()
+    names = list(RECORDERS) if args.all else args.names
+    if not names or set(names) - set(RECORDERS):
+        parser.error(f"name some of {', '.join(RECORDERS)}, or pass --all")
+    for name in names:
+        started = datetime.now(UTC)
+        path = asyncio.run(record(name))
+        seconds = (datetime.now(UTC) - started).total_seconds()
+        print(f"{name}: {path.relative_to(HISTORIES.parents[1])} ({seconds:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
