@@ -7,10 +7,12 @@ whose worker is the same command with the sandboxed runner, each in a scratch fo
 Temporal dev server (on SQLite, as ``tandem up`` runs it), ``tandem api`` and the worker as
 separate processes. On each: a warm-up, then a burst of creates through the HTTP API with C in
 flight, reading every process's CPU time from /proc around the burst (as
-bench/payload_codec.py does). A create is one new meeting workflow: update-with-start, the
-booking local activity, the first timer. Prints per pair the worker's CPU-ms per create in both
-modes and their ratio, the Temporal server's CPU-ms per create as the same run's baseline, then
-the medians and the share of the sandboxed worker's CPU that the sandbox itself takes. Usage:
+bench/payload_codec.py does), then as many edits of those meetings. A create is one new
+meeting workflow (update-with-start, the booking local activity, the first timer); an edit is
+one update on a workflow the worker has cached. Prints per pair and operation the worker's
+CPU-ms in both modes and their ratio, the Temporal server's CPU-ms as the same run's baseline,
+then the medians and the share of the sandboxed worker's CPU that the sandbox itself takes.
+Usage:
 
     python bench/workflow_sandbox.py [--pairs 3] [--burst 600] [--concurrency 16]
 """
@@ -113,7 +115,16 @@ async def running_stack(mode: str) -> AsyncIterator[tuple[Tandem, dict[str, int]
                 await _stop(process)
 
 
-async def one_stack(mode: str, burst: int, concurrency: int) -> dict[str, float]:
+async def _cpu_per(pids: dict[str, int], calls: list) -> tuple[dict[str, float], list[int]]:
+    """Run the calls (coroutines answering a status) and read each process's CPU-ms per call."""
+    before = {role: _cpu_seconds(pid) for role, pid in pids.items()}
+    statuses = await asyncio.gather(*calls)
+    after = {role: _cpu_seconds(pid) for role, pid in pids.items()}
+    return {role: (after[role] - before[role]) * 1000 / len(calls) for role in pids}, statuses
+
+
+async def one_stack(mode: str, burst: int, concurrency: int) -> dict[str, dict[str, float]]:
+    """CPU-ms per create (a new run each) and per edit (an update on a cached run)."""
     async with running_stack(mode) as (tandem, pids):
         creator = Creator(people(tandem))
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -122,15 +133,28 @@ async def one_stack(mode: str, burst: int, concurrency: int) -> dict[str, float]
                 await creator.create(http)
             queue = asyncio.Semaphore(concurrency)
 
-            async def bounded() -> int:
+            async def create() -> int:
                 async with queue:
                     return (await creator.create(http))[1]
 
-            before = {role: _cpu_seconds(pid) for role, pid in pids.items()}
-            statuses = await asyncio.gather(*(bounded() for _ in range(burst)))
-            after = {role: _cpu_seconds(pid) for role, pid in pids.items()}
-    assert all(s == 201 for s in statuses), "a create failed"
-    return {role: (after[role] - before[role]) * 1000 / burst for role in pids}
+            creates, statuses = await _cpu_per(pids, [create() for _ in range(burst)])
+            assert all(s == 201 for s in statuses), "a create failed"
+            meetings = []
+            for token in {token for token, _ in creator.pairs}:
+                auth = {"Authorization": f"Bearer {token}"}
+                listed = await http.get("/v1/meetings?role=facilitator&limit=200", headers=auth)
+                meetings += [(m["id"], auth) for m in listed.json()["items"]]
+
+            async def edit(n: int) -> int:
+                meeting_id, auth = meetings[n % len(meetings)]
+                async with queue:
+                    body = {"location": f"Room {n}"}
+                    answer = await http.patch(f"/v1/meetings/{meeting_id}", json=body, headers=auth)
+                    return answer.status_code
+
+            edits, statuses = await _cpu_per(pids, [edit(n) for n in range(burst)])
+            assert all(s == 200 for s in statuses), "an edit failed"
+    return {"create": creates, "edit": edits}
 
 
 async def main() -> None:
@@ -141,38 +165,37 @@ async def main() -> None:
     parser.add_argument("--burst", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
-    runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
-    ratios = []
+    runs: dict[str, list[dict[str, dict[str, float]]]] = {mode: [] for mode in MODES}
+    ratios: dict[str, list[float]] = {"create": [], "edit": []}
     for n in range(1, args.pairs + 1):
         for mode in MODES:
             runs[mode].append(await one_stack(mode, args.burst, args.concurrency))
-        off, on = runs["unsandboxed"][-1], runs["sandboxed"][-1]
-        ratios.append(on["worker"] / off["worker"])
-        print(
-            f"pair {n}: worker CPU-ms per create unsandboxed {off['worker']:.2f}, sandboxed "
-            f"{on['worker']:.2f} (ratio {ratios[-1]:.2f}); Temporal server {off['temporal']:.2f} "
-            f"/ {on['temporal']:.2f}; API {off['api']:.2f} / {on['api']:.2f}",
-            flush=True,
-        )
+        for op in ratios:
+            off, on = runs["unsandboxed"][-1][op], runs["sandboxed"][-1][op]
+            ratios[op].append(on["worker"] / off["worker"])
+            print(
+                f"pair {n} {op:6}: worker CPU-ms unsandboxed {off['worker']:.2f}, sandboxed "
+                f"{on['worker']:.2f} (ratio {ratios[op][-1]:.2f}); Temporal server "
+                f"{off['temporal']:.2f} / {on['temporal']:.2f}; API {off['api']:.2f} / "
+                f"{on['api']:.2f}",
+                flush=True,
+            )
 
-    def median(mode: str, role: str) -> float:
-        return statistics.median(r[role] for r in runs[mode])
+    def median(mode: str, op: str, role: str) -> float:
+        return statistics.median(r[op][role] for r in runs[mode])
 
-    off, on = median("unsandboxed", "worker"), median("sandboxed", "worker")
-    ratio = statistics.median(ratios)
-    print(
-        f"medians over {args.pairs} pairs, {args.burst} creates each, {args.concurrency} in flight:"
-    )
-    for role in ("worker", "temporal", "api"):
+    print(f"medians over {args.pairs} pairs, {args.burst} of each, {args.concurrency} in flight:")
+    for op in ratios:
+        for role in ("worker", "temporal", "api"):
+            off, on = median("unsandboxed", op, role), median("sandboxed", op, role)
+            print(f"  {op:6} {role:8} CPU-ms each: unsandboxed {off:6.2f}  sandboxed {on:6.2f}")
+        ratio = statistics.median(ratios[op])
+        extra = median("sandboxed", op, "worker") - median("unsandboxed", op, "worker")
         print(
-            f"  {role:8} CPU-ms per create: unsandboxed {median('unsandboxed', role):6.2f}  "
-            f"sandboxed {median('sandboxed', role):6.2f}"
+            f"  {op:6} worker ratio sandboxed/unsandboxed {ratio:.2f}: the sandbox is "
+            f"{1 - 1 / ratio:.0%} of a sandboxed worker's CPU ({extra:.2f} ms each; the Temporal "
+            f"server spends {median('unsandboxed', op, 'temporal'):.2f})"
         )
-    print(
-        f"  worker ratio sandboxed/unsandboxed {ratio:.2f}: the sandbox is "
-        f"{1 - 1 / ratio:.0%} of a sandboxed worker's CPU ({on - off:.2f} ms per create, "
-        f"{(on - off) / median('sandboxed', 'temporal'):.2f}x the Temporal server's share)"
-    )
 
 
 if __name__ == "__main__":
