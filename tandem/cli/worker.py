@@ -95,9 +95,9 @@ def build_worker(
             reassignments.record,
         ],
         # The sandbox re-imports (and recompiles) workflow modules for every new run: measured
-        # (bench/workflow_sandbox.py) at nearly half a sandboxed worker's CPU when creating
-        # meetings, 1.9x the CPU per create. Tests keep it; docs/workflow-changes.md says what
-        # guards determinism without it.
+        # (bench/workflow_sandbox.py) at 39-47 % of a sandboxed worker's CPU when creating
+        # meetings (1.65-1.9x the CPU per create). Tests keep it; docs/workflow-changes.md says
+        # what guards determinism without it.
         workflow_runner=options.pop("workflow_runner", UnsandboxedWorkflowRunner()),
         graceful_shutdown_timeout=timedelta(seconds=10),
         **options,

@@ -164,11 +164,12 @@ async def _at_least(found: Awaitable[list], count: int) -> list | None:
 
 
 async def _continued(stack: Stack, wid: str) -> str | None:
-    """The run id of a run of ``wid`` that continued as new, if one has."""
-    async for run in stack.client.list_workflows(f'WorkflowId = "{wid}"'):
-        if run.status is WorkflowExecutionStatus.CONTINUED_AS_NEW:
-            return run.run_id
-    return None
+    """The run id of the first run of ``wid`` (the one with the create) once it continued as
+    new."""
+    runs = [run async for run in stack.client.list_workflows(f'WorkflowId = "{wid}"')]
+    first = min(runs, key=lambda run: run.start_time, default=None)
+    hopped = first is not None and first.status is WorkflowExecutionStatus.CONTINUED_AS_NEW
+    return first.run_id if hopped else None
 
 
 async def digest() -> WorkflowHistory:
