@@ -8,9 +8,11 @@ and reads in a review. Run it when a workflow change needs a new fixture, never 
     .venv/bin/python -m tests.histories.record meeting_lifecycle  # -> meeting_lifecycle_v1.json
     .venv/bin/python -m tests.histories.record --all
 
-An existing file is never overwritten: the next free version (``_v2``, …) is written, because
+An existing file is not overwritten: the next free version (``_v2``, …) is written, because
 old fixtures are what prove that histories of the code before a change still replay
-(docs/workflow-changes.md). Add a recorder to RECORDERS and a check to test_replay.CLAIMS.
+(docs/workflow-changes.md); ``--replace`` re-records the newest version in place, for a fixture
+that no released code has written yet. A new fixture needs a recorder in RECORDERS and a
+check in test_replay.CLAIMS.
 """
 
 from __future__ import annotations
@@ -267,16 +269,17 @@ RECORDERS: dict[str, Callable[[], Awaitable[WorkflowHistory]]] = {
 }
 
 
-def next_version(name: str) -> Path:
+def next_version(name: str, *, replace: bool = False) -> Path:
+    """The first free ``<name>_v<N>.json``; with ``replace``, the newest existing one."""
     version = 1
     while (path := HISTORIES / f"{name}_v{version}.json").exists():
         version += 1
-    return path
+    return HISTORIES / f"{name}_v{version - 1}.json" if replace and version > 1 else path
 
 
-async def record(name: str) -> Path:
+async def record(name: str, *, replace: bool = False) -> Path:
     history = await RECORDERS[name]()
-    path = next_version(name)
+    path = next_version(name, replace=replace)
     path.write_text(json.dumps(await opened_history(history), indent=2) + "\n")
     return path
 
@@ -285,13 +288,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", metavar="NAME", help=", ".join(RECORDERS))
     parser.add_argument("--all", action="store_true", help="record every fixture")
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="overwrite the newest version instead of adding one (only for a fixture that no "
+        "released code has written yet)",
+    )
     args = parser.parse_args()
     names = list(RECORDERS) if args.all else args.names
     if not names or set(names) - set(RECORDERS):
         parser.error(f"name some of {', '.join(RECORDERS)}, or pass --all")
     for name in names:
         started = datetime.now(UTC)
-        path = asyncio.run(record(name))
+        path = asyncio.run(record(name, replace=args.replace))
         seconds = (datetime.now(UTC) - started).total_seconds()
         print(f"{name}: {path.relative_to(HISTORIES.parents[1])} ({seconds:.0f} s)")
 
