@@ -131,6 +131,27 @@ async def meeting_lifecycle() -> WorkflowHistory:
         return await handle.fetch_history()
 
 
+async def meeting_changes() -> WorkflowHistory:
+    """A one-off 1:1 through the other lifecycle updates: edited (M3), a guest invited (M9),
+    reassigned with a reason (M10), cancelled with a reason (M8); the workflow ends."""
+    async with _stack(skipping=False) as (stack, _):
+        sup, agent = await stack.person("supervisor"), await stack.person("agent")
+        alex = await stack.person("supervisor")
+        meeting = await stack.one_to_one(sup, agent)
+        base = f"/v1/meetings/{meeting['id']}"
+        http = stack.http
+        await _ok(http.patch(base, json={"location": "Room 4"}, headers=sup.auth))
+        await _ok(
+            http.post(f"{base}/guests", json={"email": "guest@example.com"}, headers=sup.auth)
+        )
+        moved = {"facilitator_id": alex.id, "reason": "Sam is away"}
+        await _ok(http.post(f"{base}/reassign", json=moved, headers=sup.auth))
+        await _ok(http.post(f"{base}/cancel", json={"reason": "Agent on leave"}, headers=alex.auth))
+        handle = stack.client.get_workflow_handle(meeting_workflow_id(meeting["id"]))
+        await handle.result()
+        return await handle.fetch_history()
+
+
 async def series_continued_as_new() -> WorkflowHistory:
     """The first run of a series that continued as new (S3): the dev server suggests it after
     60 events (tests/conftest.py); edits and a deleted occurrence fill the run."""
@@ -262,6 +283,7 @@ async def bulk_reassignment() -> WorkflowHistory:
 
 RECORDERS: dict[str, Callable[[], Awaitable[WorkflowHistory]]] = {
     "meeting_lifecycle": meeting_lifecycle,
+    "meeting_changes": meeting_changes,
     "series_continued_as_new": series_continued_as_new,
     "digest": digest,
     "plan_commit": plan_commit,

@@ -79,6 +79,14 @@ def _meeting_lifecycle(events: Events) -> None:
     assert _of(events, "WORKFLOW_EXECUTION_COMPLETED")
 
 
+def _meeting_changes(events: Events) -> None:
+    """M3 edit, M9 guest, M10 reassign, M8 cancel: each update synced once; the run ended."""
+    assert _workflow_type(events) == "Meeting"
+    assert _updates(events) == ["create", "edit", "invite_guest", "reassign", "cancel"]
+    assert _local_activities(events) == 5
+    assert _of(events, "WORKFLOW_EXECUTION_COMPLETED")
+
+
 def _series_continued_as_new(events: Events) -> None:
     """S3: occurrences materialised, one deleted, an edit, and the hop to a new run."""
     assert _workflow_type(events) == "Series"
@@ -135,6 +143,7 @@ def _bulk_reassignment(events: Events) -> None:
 # What each recorded history (its name without the version) must contain.
 CLAIMS: dict[str, Callable[[Events], None]] = {
     "meeting_lifecycle": _meeting_lifecycle,
+    "meeting_changes": _meeting_changes,
     "series_continued_as_new": _series_continued_as_new,
     "series_create_and_edit": _series_create_and_edit,
     "digest": _digest,
