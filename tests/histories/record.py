@@ -44,6 +44,7 @@ from tests.support import (
     DATA_CONVERTER,
     TEMPORAL,
     TEMPORAL_TEST_SERVER,
+    Person,
     Stack,
     at,
     eventually,
@@ -152,33 +153,53 @@ async def meeting_changes() -> WorkflowHistory:
         return await handle.fetch_history()
 
 
-async def series_continued_as_new() -> WorkflowHistory:
-    """The first run of a series that continued as new (S3): the dev server suggests it after
-    60 events (tests/conftest.py); edits and a deleted occurrence fill the run."""
-    async with _stack(skipping=False) as (stack, _):
-        sup, agent = await stack.person("supervisor"), await stack.person("agent")
-        series = await stack.series(sup, agent)
-        made = await eventually(
-            lambda: _at_least(occurrence_meetings(stack, agent, series["id"]), 4)
-        )
-        index = sorted(made, key=lambda m: m["occurrence_index"])[3]
-        await stack.http.delete(
-            f"/v1/series/{series['id']}/occurrences/{index['id']}", headers=sup.auth
-        )
-        wid = series_workflow_id(series["id"])
-        for round_ in range(12):
-            await _ok(
-                stack.http.patch(
-                    f"/v1/series/{series['id']}",
-                    json={"duration_minutes": 30 + 15 * (round_ % 2), "name": f"Sync {round_}"},
-                    headers=sup.auth,
-                )
+async def _hopped_series(stack: Stack) -> tuple[Person, dict, str]:
+    """A weekly series whose first run continued as new (S3): the dev server suggests it after
+    60 events (tests/conftest.py); edits and a deleted occurrence fill the run. Returns the
+    facilitator, the series and the first run's id."""
+    sup, agent = await stack.person("supervisor"), await stack.person("agent")
+    series = await stack.series(sup, agent)
+    made = await eventually(lambda: _at_least(occurrence_meetings(stack, agent, series["id"]), 4))
+    fourth = sorted(made, key=lambda m: m["occurrence_index"])[3]
+    await stack.http.delete(
+        f"/v1/series/{series['id']}/occurrences/{fourth['id']}", headers=sup.auth
+    )
+    wid = series_workflow_id(series["id"])
+    for round_ in range(12):
+        await _ok(
+            stack.http.patch(
+                f"/v1/series/{series['id']}",
+                json={"duration_minutes": 30 + 15 * (round_ % 2), "name": f"Sync {round_}"},
+                headers=sup.auth,
             )
-            if hopped := await _continued(stack, wid):
-                break
-        else:
-            hopped = await eventually(lambda: _continued(stack, wid))
-        return await stack.client.get_workflow_handle(wid, run_id=hopped).fetch_history()
+        )
+        if hopped := await _continued(stack, wid):
+            return sup, series, hopped
+    return sup, series, await eventually(lambda: _continued(stack, wid))
+
+
+async def series_continued_as_new() -> WorkflowHistory:
+    """The first run of a series, up to its continue-as-new."""
+    async with _stack(skipping=False) as (stack, _):
+        _, series, first = await _hopped_series(stack)
+        wid = series_workflow_id(series["id"])
+        return await stack.client.get_workflow_handle(wid, run_id=first).fetch_history()
+
+
+async def series_resumed() -> WorkflowHistory:
+    """The run after a continue-as-new, started from the carried state (no create), then
+    edited once; the run is still open (a history that stops mid-run replays as well)."""
+    async with _stack(skipping=False) as (stack, _):
+        sup, series, first = await _hopped_series(stack)
+        await _ok(
+            stack.http.patch(
+                f"/v1/series/{series['id']}", json={"name": "After the hop"}, headers=sup.auth
+            )
+        )
+        handle = stack.client.get_workflow_handle(series_workflow_id(series["id"]))
+        history = await handle.fetch_history()
+        assert history.run_id != first, "the edit went to the first run"
+        return history
 
 
 async def _at_least(found: Awaitable[list], count: int) -> list | None:
@@ -285,6 +306,7 @@ RECORDERS: dict[str, Callable[[], Awaitable[WorkflowHistory]]] = {
     "meeting_lifecycle": meeting_lifecycle,
     "meeting_changes": meeting_changes,
     "series_continued_as_new": series_continued_as_new,
+    "series_resumed": series_resumed,
     "digest": digest,
     "plan_commit": plan_commit,
     "bulk_reassignment": bulk_reassignment,

@@ -96,6 +96,17 @@ def _series_continued_as_new(events: Events) -> None:
     assert _of(events, "WORKFLOW_EXECUTION_CONTINUED_AS_NEW")
 
 
+def _series_resumed(events: Events) -> None:
+    """S3: a run started by continue-as-new from the carried state, then edited."""
+    assert _workflow_type(events) == "Series"
+    started = events[0]["workflowExecutionStartedEventAttributes"]
+    assert started["initiator"] == "CONTINUE_AS_NEW_INITIATOR_WORKFLOW"
+    carried = json.loads(base64.b64decode(started["input"]["payloads"][0]["data"]))
+    assert carried["resumed"] is True and carried["materialised"]
+    assert _updates(events) == ["edit"]
+    assert "change_occurrence" in _activities(events)
+
+
 def _series_create_and_edit(events: Events) -> None:
     """S3: recorded before ``materialise-before-answer``: no patch marker in it."""
     assert _workflow_type(events) == "Series"
@@ -145,6 +156,7 @@ CLAIMS: dict[str, Callable[[Events], None]] = {
     "meeting_lifecycle": _meeting_lifecycle,
     "meeting_changes": _meeting_changes,
     "series_continued_as_new": _series_continued_as_new,
+    "series_resumed": _series_resumed,
     "series_create_and_edit": _series_create_and_edit,
     "digest": _digest,
     "plan_commit": _plan_commit,
