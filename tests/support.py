@@ -16,7 +16,7 @@ import socket
 import sys
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -31,6 +31,7 @@ from pydantic import SecretStr
 from sqlalchemy import create_engine, text
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowHistory
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from tandem.api.app import create_app
@@ -50,25 +51,37 @@ PAYLOAD_KEYS = PayloadKeys.generated()
 DATA_CONVERTER = sealing(PAYLOAD_KEYS)
 
 
-async def _open_payloads(node: Any, opened: Callable[[Payload, dict], None]) -> None:
-    """Every payload in a history's JSON, opened with the session's keys, handed to
-    ``opened`` with the JSON object it came from."""
+def _is_payload(node: Any) -> bool:
+    return isinstance(node, dict) and "metadata" in node and set(node) <= PAYLOAD_FIELDS
+
+
+PAYLOAD_FIELDS = {"metadata", "data", "externalPayloads"}
+
+
+async def opened_history(history: WorkflowHistory) -> dict[str, Any]:
+    """``history.to_json()`` as a dict with every sealed payload opened (still base64, as
+    ``to_json`` writes them): what replay needs, with no key, and readable in a review."""
     codec = DATA_CONVERTER.payload_codec
     assert codec is not None
-    if isinstance(node, dict):
-        if set(node) <= {"metadata", "data", "externalPayloads"} and "metadata" in node:
+
+    async def walk(node: Any) -> Any:
+        if _is_payload(node):
             sealed = Payload(
                 metadata={k: base64.b64decode(v) for k, v in node["metadata"].items()},
                 data=base64.b64decode(node.get("data", "")),
             )
-            [plain] = await codec.decode([sealed])
-            opened(plain, node)
-            return
-        for value in node.values():
-            await _open_payloads(value, opened)
-    elif isinstance(node, list):
-        for value in node:
-            await _open_payloads(value, opened)
+            [opened] = await codec.decode([sealed])
+            return {
+                "metadata": {k: base64.b64encode(v).decode() for k, v in opened.metadata.items()},
+                "data": base64.b64encode(opened.data).decode(),
+            }
+        if isinstance(node, dict):
+            return {key: await walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [await walk(value) for value in node]
+        return node
+
+    return await walk(json.loads(history.to_json()))
 
 
 async def readable_history(history: WorkflowHistory) -> str:
@@ -76,39 +89,20 @@ async def readable_history(history: WorkflowHistory) -> str:
     ``to_json`` payload data is sealed, and base64 even when not)."""
     texts: list[str] = []
 
-    def keep(plain: Payload, _node: dict) -> None:
-        texts.append(plain.data.decode(errors="replace"))
-
-    raw = json.loads(history.to_json())
-    await _open_payloads(raw, keep)
-    texts += list(_strings(raw))
-    return "\n".join(texts)
-
-
-def _strings(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        if not (set(node) <= {"metadata", "data", "externalPayloads"} and "metadata" in node):
+    def walk(node: Any) -> None:
+        if _is_payload(node):
+            texts.append(base64.b64decode(node.get("data", "")).decode(errors="replace"))
+        elif isinstance(node, dict):
             for value in node.values():
-                yield from _strings(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _strings(value)
-    elif isinstance(node, str):
-        yield node
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str):
+            texts.append(node)
 
-
-async def unsealed_json(history: WorkflowHistory) -> str:
-    """A history's JSON with every payload opened: a fixture under tests/histories that replays
-    in any later session (each session seals with keys of its own; the sealing converter reads
-    payloads in clear as they are)."""
-
-    def replace(plain: Payload, node: dict) -> None:
-        node["metadata"] = {k: base64.b64encode(v).decode() for k, v in plain.metadata.items()}
-        node["data"] = base64.b64encode(plain.data).decode()
-
-    raw = json.loads(history.to_json())
-    await _open_payloads(raw, replace)
-    return json.dumps(raw, indent=2)
+    walk(await opened_history(history))
+    return "\n".join(texts)
 
 
 def free_port() -> int:
@@ -259,6 +253,11 @@ async def add_person(
         )
     )
     return Person(user.id, user.name, user.email, token, tz)
+
+
+async def skip_to(env: WorkflowEnvironment, moment: datetime) -> None:
+    """Move a time-skipping server's clock to ``moment`` (timers due before it fire)."""
+    await env.sleep(moment - await env.get_current_time())
 
 
 def at(

@@ -24,6 +24,7 @@ from tests.support import (
     at,
     eventually,
     running_stack,
+    skip_to,
     sqlite_target,
     start_tandem,
 )
@@ -31,7 +32,6 @@ from tests.workflows.test_series_content import (
     _add,
     _items,
     _next_monday_nine,
-    _skip_to,
     _weekly_series,
 )
 
@@ -169,13 +169,13 @@ async def test_c3_rollover_happens_exactly_once_when_the_worker_dies_at_the_dead
         first, second = (await _weekly_series(stack, sup, agent, start))[:2]
         for text in ("One", "Two", "Three"):
             await _add(stack, agent, first["id"], "agenda", text)
-        await _skip_to(skipping_env, start + timedelta(minutes=1))
+        await skip_to(skipping_env, start + timedelta(minutes=1))
         await stack.http.post(f"/v1/meetings/{first['id']}/start", headers=sup.auth)
         await stack.http.post(f"/v1/meetings/{first['id']}/complete", headers=sup.auth)
         deadline = datetime.fromisoformat(first["ends_at"]) + timedelta(hours=3)
 
-        await _skip_to(skipping_env, deadline - timedelta(minutes=1))
-        await _skip_to(skipping_env, deadline + timedelta(seconds=1))
+        await skip_to(skipping_env, deadline - timedelta(minutes=1))
+        await skip_to(skipping_env, deadline + timedelta(seconds=1))
         worker.send_signal(signal.SIGKILL)  # as the rollover falls due
         await worker.wait()
         worker = await start_tandem(stack, "worker", log)

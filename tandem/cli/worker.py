@@ -95,7 +95,9 @@ def build_worker(
             reassignments.record,
         ],
         # The sandbox re-imports (and recompiles) workflow modules for every new run: measured
-        # at a quarter of the worker's CPU when creating meetings. Tests keep it (see above).
+        # (bench/workflow_sandbox.py) at 39-47 % of a sandboxed worker's CPU when creating
+        # meetings (1.65-1.9x the CPU per create). Tests keep it; docs/workflow-changes.md says
+        # what guards determinism without it.
         workflow_runner=options.pop("workflow_runner", UnsandboxedWorkflowRunner()),
         # Activities still running get this long on SIGTERM (`tandem up` kills at 9 s); one
         # cut short is retried, as after a crash.

@@ -8,7 +8,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from tandem.workflows.meeting import workflow_id
-from tests.support import Person, Stack, at, eventually
+from tests.support import Person, Stack, at, eventually, skip_to
 
 # A timer's workflow task runs a few milliseconds after the instant it fired for.
 PUNCTUAL = timedelta(seconds=2)
@@ -20,10 +20,6 @@ def _fired_at(events: list[dict], action: str) -> list[datetime]:
 
 def _on_time(fired: list[datetime], due: datetime) -> bool:
     return len(fired) == 1 and due <= fired[0] < due + PUNCTUAL
-
-
-async def _skip_to(env: WorkflowEnvironment, moment: datetime) -> None:
-    await env.sleep(moment - await env.get_current_time())
 
 
 async def _reminders(stack: Stack, person: Person) -> list[dict]:
@@ -51,10 +47,10 @@ async def test_n3_reminder_fires_one_hour_before_to_everyone_attending(
     meeting = await skipping.one_to_one(sup, agent, starts_at=at(days=2, base=now))
     starts = datetime.fromisoformat(meeting["starts_at"])
 
-    await _skip_to(skipping_env, starts - timedelta(hours=1, minutes=2))
+    await skip_to(skipping_env, starts - timedelta(hours=1, minutes=2))
     assert await _reminders(skipping, agent) == []
 
-    await _skip_to(skipping_env, starts - timedelta(minutes=58))
+    await skip_to(skipping_env, starts - timedelta(minutes=58))
     for person in (agent, sup):
         reminder = (await eventually(lambda p=person: _reminders(skipping, p)))[0]
         assert "starts in one hour" in reminder["subject"]
@@ -87,13 +83,13 @@ async def test_n3_reschedule_rearms_the_reminder_for_the_new_time_only(
     assert moved.status_code == 200, moved.text
 
     # Well past the old start: no reminder was ever sent for it.
-    await _skip_to(skipping_env, old_start + timedelta(hours=2))
+    await skip_to(skipping_env, old_start + timedelta(hours=2))
     await skipping_env.sleep(timedelta(seconds=1))
     assert await _reminders(skipping, agent) == []
 
-    await _skip_to(skipping_env, new_start - timedelta(hours=1, minutes=1))
+    await skip_to(skipping_env, new_start - timedelta(hours=1, minutes=1))
     assert await _reminders(skipping, agent) == []
-    await _skip_to(skipping_env, new_start - timedelta(minutes=59))
+    await skip_to(skipping_env, new_start - timedelta(minutes=59))
     await eventually(lambda: _reminders(skipping, agent))
     sent = _fired_at(await _history(skipping, meeting["id"], sup), "reminder_sent")
     assert _on_time(sent, new_start - timedelta(hours=1)), sent
@@ -112,7 +108,7 @@ async def test_n3_a_user_can_turn_reminders_off_but_not_other_notifications(
     meeting = await skipping.one_to_one(sup, agent, starts_at=at(days=1, base=now))
     starts = datetime.fromisoformat(meeting["starts_at"])
 
-    await _skip_to(skipping_env, starts - timedelta(minutes=30))
+    await skip_to(skipping_env, starts - timedelta(minutes=30))
     await eventually(lambda: _reminders(skipping, sup))  # the facilitator still gets theirs
     assert await _reminders(skipping, agent) == []
     kinds = [
@@ -130,9 +126,9 @@ async def test_m2_a_meeting_never_started_becomes_missed_and_its_workflow_ends(
     meeting = await skipping.one_to_one(sup, agent, starts_at=at(hours=5, base=now))
     ends = datetime.fromisoformat(meeting["ends_at"])
 
-    await _skip_to(skipping_env, ends - timedelta(minutes=1))
+    await skip_to(skipping_env, ends - timedelta(minutes=1))
     assert await _status(skipping, meeting["id"], sup) == "scheduled"
-    await _skip_to(skipping_env, ends + timedelta(minutes=1))
+    await skip_to(skipping_env, ends + timedelta(minutes=1))
     await eventually(lambda: _status_is(skipping, meeting["id"], sup, "missed"))
     handle = skipping.client.get_workflow_handle(workflow_id(meeting["id"]))
     await eventually(lambda: _closed(handle))
@@ -151,9 +147,9 @@ async def test_m2_a_live_meeting_completes_by_itself_three_hours_after_its_end(
     await skipping.http.post(f"/v1/meetings/{meeting['id']}/start", headers=sup.auth)
     ends = datetime.fromisoformat(meeting["ends_at"])
 
-    await _skip_to(skipping_env, ends + timedelta(hours=2, minutes=59))
+    await skip_to(skipping_env, ends + timedelta(hours=2, minutes=59))
     assert await _status(skipping, meeting["id"], sup) == "in_progress"
-    await _skip_to(skipping_env, ends + timedelta(hours=3, minutes=1))
+    await skip_to(skipping_env, ends + timedelta(hours=3, minutes=1))
     await eventually(lambda: _status_is(skipping, meeting["id"], sup, "completed"))
     done = _fired_at(await _history(skipping, meeting["id"], sup), "completed_automatically")
     assert _on_time(done, ends + timedelta(hours=3)), done

@@ -9,11 +9,7 @@ from sqlalchemy import text
 from temporalio.testing import WorkflowEnvironment
 
 from tests.api.test_series import occurrence_meetings
-from tests.support import Person, Stack, eventually, readable_history
-
-
-async def _skip_to(env: WorkflowEnvironment, moment: datetime) -> None:
-    await env.sleep(moment - await env.get_current_time())
+from tests.support import Person, Stack, eventually, readable_history, skip_to
 
 
 async def _next_monday_nine(env: WorkflowEnvironment, zone: str) -> datetime:
@@ -88,7 +84,7 @@ async def test_c3_open_items_roll_over_three_hours_after_the_end_in_order_exactl
     await _complete(skipping, agent, first["id"], "agenda", topic_b["id"])
     await _complete(skipping, sup, first["id"], "action-items", action_y["id"])
 
-    await _skip_to(skipping_env, start + timedelta(minutes=5))
+    await skip_to(skipping_env, start + timedelta(minutes=5))
     assert (
         await skipping.http.post(f"/v1/meetings/{first['id']}/start", headers=sup.auth)
     ).status_code == 200
@@ -97,10 +93,10 @@ async def test_c3_open_items_roll_over_three_hours_after_the_end_in_order_exactl
     ).status_code == 200
     ends = datetime.fromisoformat(first["ends_at"])
 
-    await _skip_to(skipping_env, ends + timedelta(hours=2, minutes=59))
+    await skip_to(skipping_env, ends + timedelta(hours=2, minutes=59))
     assert len(await _items(skipping, agent, first["id"])) == 3  # not yet: 3 h after the end
 
-    await _skip_to(skipping_env, ends + timedelta(hours=3, minutes=1))
+    await skip_to(skipping_env, ends + timedelta(hours=3, minutes=1))
     moved = await eventually(lambda: _ready(skipping, agent, second["id"], 3))
     assert [i["text"] for i in moved] == [
         "Already next week",
@@ -139,7 +135,7 @@ async def test_c3_a_one_off_meeting_keeps_its_items(
     start = await _next_monday_nine(skipping_env, "Europe/London")
     meeting = await skipping.one_to_one(sup, agent, starts_at=start.isoformat())
     await _add(skipping, agent, meeting["id"], "agenda", "Stays here")
-    await _skip_to(skipping_env, start + timedelta(hours=8))
+    await skip_to(skipping_env, start + timedelta(hours=8))
     await eventually(lambda: _status(skipping, sup, meeting["id"], "missed"))
     assert [i["text"] for i in await _items(skipping, agent, meeting["id"])] == ["Stays here"]
 
@@ -165,7 +161,7 @@ async def test_n4_digest_on_sunday_in_each_persons_zone_and_none_without_one_to_
     idle = await skipping.person("agent", tz="Europe/Paris")
 
     monday = await _next_monday_nine(skipping_env, "Europe/London")
-    await _skip_to(skipping_env, monday)
+    await skip_to(skipping_env, monday)
     london = await skipping.one_to_one(
         london_sup,
         london_agent,
@@ -193,18 +189,18 @@ async def test_n4_digest_on_sunday_in_each_persons_zone_and_none_without_one_to_
 
     sunday = monday + timedelta(days=6)
     kolkata_six = sunday.astimezone(ZoneInfo("Asia/Kolkata")).replace(hour=18, minute=0)
-    await _skip_to(skipping_env, kolkata_six - timedelta(minutes=1))
+    await skip_to(skipping_env, kolkata_six - timedelta(minutes=1))
     assert await _digests(skipping, kolkata_agent) == []
-    await _skip_to(skipping_env, kolkata_six + timedelta(minutes=1))
+    await skip_to(skipping_env, kolkata_six + timedelta(minutes=1))
     for person in (kolkata_agent, kolkata_sup):
         [digest] = await eventually(lambda p=person: _digests(skipping, p))
         assert "Weekly sync" in digest["body"]
     assert await _digests(skipping, london_agent) == []  # still Sunday afternoon in London
 
     london_six = sunday.replace(hour=18, minute=0)
-    await _skip_to(skipping_env, london_six - timedelta(minutes=1))
+    await skip_to(skipping_env, london_six - timedelta(minutes=1))
     assert await _digests(skipping, london_agent) == []
-    await _skip_to(skipping_env, london_six + timedelta(minutes=1))
+    await skip_to(skipping_env, london_six + timedelta(minutes=1))
     [digest] = await eventually(lambda: _digests(skipping, london_agent))
     assert "Career 1:1 with Lena Lead: completed" in digest["body"]
     assert "Draft the development plan (due 2030-01-31)" in digest["body"]
@@ -218,7 +214,7 @@ async def test_n4_digest_on_sunday_in_each_persons_zone_and_none_without_one_to_
     )
 
     # Later the same evening and a week on: one digest per week, none for the idle person.
-    await _skip_to(skipping_env, london_six + timedelta(days=1))
+    await skip_to(skipping_env, london_six + timedelta(days=1))
     assert len(await _digests(skipping, london_agent)) == 1
     assert await _digests(skipping, idle) == []
 
@@ -279,11 +275,11 @@ async def test_c5_private_notes_appear_nowhere_but_to_their_author(
         f"/v1/meetings/{first['id']}/notes", json={"body": "Shared words"}, headers=sup.auth
     )
     await _add(skipping, agent, first["id"], "action-items", "Open item for the digest")
-    await _skip_to(skipping_env, start + timedelta(minutes=1))
+    await skip_to(skipping_env, start + timedelta(minutes=1))
     await skipping.http.post(f"/v1/meetings/{first['id']}/start", headers=sup.auth)
     await skipping.http.post(f"/v1/meetings/{first['id']}/complete", headers=sup.auth)
     # Past the rollover, the weekly digest and the next occurrence's reminder.
-    await _skip_to(skipping_env, start + timedelta(days=6, hours=10))
+    await skip_to(skipping_env, start + timedelta(days=6, hours=10))
     await eventually(lambda: _digests(skipping, agent))
     meeting_ids = [m["id"] for m in await occurrence_meetings(skipping, agent, series_id)]
 
