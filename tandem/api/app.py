@@ -23,6 +23,7 @@ from tandem.api.routes import (
     lifecycle,
     meetings,
     notifications,
+    ops,
     reassign,
     reassignments,
     series,
@@ -75,6 +76,7 @@ def create_app(
         guest,
         codec,
         calendars,
+        ops,
     ):
         app.include_router(module.router)
     web.install(app)

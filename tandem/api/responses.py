@@ -271,6 +271,28 @@ class EventOut(Out):
     )
 
 
+class PersonRef(Out):
+    id: str
+    name: str | None = Field(description="null for someone no longer known")
+
+
+class FoundWorkflowOut(Out):
+    workflow_id: str
+    meeting_id: str
+    name: str | None
+    status: str
+    starts_at: Instant = Field(description="in the caller's zone")
+    facilitator: PersonRef
+    participants: list[PersonRef]
+    series_id: str | None
+
+
+class FoundWorkflowList(Out):
+    items: list[FoundWorkflowOut]
+    next_cursor: str | None
+    query: str = Field(description="the visibility query: paste it into the Temporal UI")
+
+
 class HistoryOut(Out):
     meeting_id: str
     timezone: str = Field(description="the viewer's zone, which every time here is in")

@@ -253,6 +253,13 @@ def _reassign(args: argparse.Namespace) -> int:
     return run_client(args, lambda http: follow(http, args))
 
 
+def _ops_find(args: argparse.Namespace) -> int:
+    from tandem.cli.api_client import run_client
+    from tandem.cli.ops import find
+
+    return run_client(args, lambda http: find(http, args))
+
+
 def _api_options(command: argparse.ArgumentParser) -> None:
     """For the commands that are clients of the running API (tandem.cli.api_client)."""
     command.add_argument(
@@ -365,6 +372,24 @@ def parser() -> argparse.ArgumentParser:
     history.add_argument("--json", action="store_true", help="print the API's JSON")
     _api_options(history)
     history.set_defaults(run=_history)
+
+    ops = command("ops", "for the people who run Tandem")
+    ops_commands = ops.add_subparsers(dest="ops_command", required=True)
+    found = ops_commands.add_parser(
+        "find",
+        help="meeting workflows by facilitator, participant, status and days (SPEC O1)",
+        description="Lists meeting workflows through Temporal's visibility, and prints the "
+        "query to type into the Temporal UI for the same search.",
+    )
+    found.add_argument("--facilitator", metavar="USER_ID")
+    found.add_argument("--participant", metavar="USER_ID")
+    found.add_argument("--status", help="scheduled, in_progress, completed, cancelled, …")
+    found.add_argument("--from", dest="day_from", metavar="YYYY-MM-DD", help="in your zone")
+    found.add_argument("--to", dest="day_to", metavar="YYYY-MM-DD", help="included")
+    found.add_argument("--limit", type=int, default=50)
+    found.add_argument("--json", action="store_true", help="print the API's JSON")
+    _api_options(found)
+    found.set_defaults(run=_ops_find)
     return root
 
 

@@ -2,9 +2,10 @@
 
 The database records every change that was applied. Only Temporal saw what went wrong on the
 way: an activity that failed or needed retries (and why), a change the workflow refused after
-accepting it, a workflow task that failed. Those become timeline facts here, with the actor and
-reason taken from the update's own (sealed) arguments. Messages come through the failure
-converter, which opens the encoded failure attributes; nothing else of a payload is shown.
+accepting it (a clash or the meeting's state; not bad input, which is only the caller's 422),
+a workflow task that failed. Those become timeline facts here, with the actor and reason taken
+from the update's own (sealed) arguments. Messages come through the failure converter, which
+opens the encoded failure attributes; nothing else of a payload is shown.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from temporalio.api.failure.v1 import Failure
 from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 
-from tandem.domain.errors import ERRORS_BY_TYPE, DomainError
+from tandem.domain.errors import ERRORS_BY_TYPE, Conflict, DomainError
 from tandem.usecases.temporal import business_refusal
 
 LOCAL_ACTIVITY_MARKER = "core_local_activity"
@@ -185,6 +186,8 @@ async def facts(
             if refused:
                 cause = await reader.converter.decode_failure(a.outcome.failure)
                 refusal = business_refusal(cause)
+                if refusal is not None and not isinstance(refusal, Conflict):
+                    continue  # bad input or a missing permission: the caller's 4xx, no event
                 found.append(
                     WorkflowFact(
                         at,

@@ -137,6 +137,7 @@ AUTHENTICATED: dict[tuple[str, str], dict[str, Any] | None] = {
         "reason": "leave",
     },
     ("GET", "/v1/reassignments/{job_id}"): None,
+    ("GET", "/v1/ops/meetings"): None,
     ("PUT", "/v1/wfm/schedules"): {"business_unit": "x", "timezone": "UTC", "agents": []},
     ("POST", "/v1/wfm/schedules/import"): None,
     ("PUT", "/v1/wfm/staffing"): {"business_unit": "x", "intervals": []},
