@@ -13,42 +13,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from harness import percentile, running_tandem
-
-
-def _cpu_seconds(root: int) -> float:
-    """user + system CPU of ``root`` and its descendants (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    pending = [root]
-    while pending:
-        pid = pending.pop()
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
-            with open(f"/proc/{pid}/task/{pid}/children") as f:
-                pending += [int(p) for p in f.read().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return total
+from harness import cpu_seconds, percentile, running_tandem
 
 
 async def _timed(http: httpx.AsyncClient, path: str, runs: int, root: int) -> tuple[list, float]:
     took = []
-    cpu = _cpu_seconds(root)
+    cpu = cpu_seconds(root)
     for _ in range(runs):
         started = time.perf_counter()
         answer = await http.get(path)
         took.append((time.perf_counter() - started) * 1000)
         answer.raise_for_status()
-    return took, (_cpu_seconds(root) - cpu) / runs
+    return took, (cpu_seconds(root) - cpu) / runs
 
 
 async def main() -> None:

@@ -32,7 +32,9 @@ UNBOOK_SESSION = "unbook_session"
 RECORD_PLAN = "record_plan"
 LIST_REASSIGNMENT = "list_reassignment"
 MOVE_TARGET = "move_target"
+MOVE_TARGETS = "move_targets"
 RECORD_REASSIGNMENT = "record_reassignment"
+RECORD_REASSIGNMENT_STEP = "record_reassignment_step"
 
 # The id prefix of an update sent for a request with an Idempotency-Key: the transaction that
 # applies it also records its outcome, so a retry whose first answer was lost gets that answer.
@@ -133,3 +135,10 @@ class UnbookSession(BaseModel):
 class MoveTarget(BaseModel):
     job: BulkReassign
     target: Target
+
+
+class MoveTargets(BaseModel):
+    """A batch of a job's targets, moved one after another by one activity."""
+
+    job: BulkReassign
+    targets: list[Target]

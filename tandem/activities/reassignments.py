@@ -1,4 +1,5 @@
-"""Bulk reassignment (SPEC M10): list what moves, move one target, record progress.
+"""Bulk reassignment (SPEC M10): list what moves, move a batch of targets (or one, for jobs
+started before batches), record progress.
 
 A move is the same use case as ``POST /v1/meetings/{id}/reassign`` (or the series' reassign),
 acting as the person who started the job and keyed by job and target: the permission, the
@@ -18,11 +19,21 @@ from temporalio import activity
 from tandem.activities.messages import (
     LIST_REASSIGNMENT,
     MOVE_TARGET,
+    MOVE_TARGETS,
     RECORD_REASSIGNMENT,
+    RECORD_REASSIGNMENT_STEP,
     MoveTarget,
+    MoveTargets,
 )
 from tandem.domain.errors import DomainError
-from tandem.domain.reassignments import BulkReassign, JobProgress, Target, TargetKind, TargetOutcome
+from tandem.domain.reassignments import (
+    BulkReassign,
+    JobProgress,
+    ProgressStep,
+    Target,
+    TargetKind,
+    TargetOutcome,
+)
 from tandem.store import meetings, reassignments, series, users
 from tandem.usecases.context import Services
 from tandem.usecases.reassign import reassign_meeting
@@ -70,11 +81,18 @@ class ReassignmentActivities:
 
     @activity.defn(name=MOVE_TARGET)
     async def move_target(self, request: MoveTarget) -> TargetOutcome:
+        """One target per activity: what jobs started before batches were used run."""
         async with heartbeating():
-            return await self._move(request)
+            return await self._move(request.job, request.target)
 
-    async def _move(self, request: MoveTarget) -> TargetOutcome:
-        job, target = request.job, request.target
+    @activity.defn(name=MOVE_TARGETS)
+    async def move_targets(self, request: MoveTargets) -> list[TargetOutcome]:
+        """A batch, in order. Retried after a crash, the moves already made answer with their
+        first outcome (each is keyed), so nothing moves or is announced twice."""
+        async with heartbeating():
+            return [await self._move(request.job, target) for target in request.targets]
+
+    async def _move(self, job: BulkReassign, target: Target) -> TargetOutcome:
         actor = await self.svc.db.read(lambda session: users.get_user(session, job.actor_id))
         if actor is None:
             return TargetOutcome(target=target, moved=False, reason="the job's author is gone")
@@ -101,4 +119,10 @@ class ReassignmentActivities:
     async def record(self, progress: JobProgress) -> None:
         await self.svc.db.write(
             lambda session: reassignments.record_progress(session, progress, datetime.now(UTC))
+        )
+
+    @activity.defn(name=RECORD_REASSIGNMENT_STEP)
+    async def record_step(self, step: ProgressStep) -> None:
+        await self.svc.db.write(
+            lambda session: reassignments.record_step(session, step, datetime.now(UTC))
         )

@@ -92,7 +92,9 @@ def build_worker(
             plans.record_plan,
             reassignments.list_targets,
             reassignments.move_target,
+            reassignments.move_targets,
             reassignments.record,
+            reassignments.record_step,
         ],
         # The sandbox re-imports (and recompiles) workflow modules for every new run: measured
         # (bench/workflow_sandbox.py) at 39-47 % of a sandboxed worker's CPU when creating

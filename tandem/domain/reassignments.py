@@ -64,6 +64,17 @@ class JobProgress(BaseModel):
         return len(self.outcomes)
 
 
+class ProgressStep(BaseModel):
+    """What a job adds to its recorded progress: the outcomes after the first ``done_before``
+    (so recording a step twice, after a crash, writes it once), its total and state."""
+
+    job_id: str
+    state: JobState
+    total: int | None
+    done_before: int
+    outcomes: list[TargetOutcome] = Field(default_factory=list)
+
+
 _COVERS = {
     ReassignScope.MEETINGS: {TargetKind.MEETING},
     ReassignScope.SERIES: {TargetKind.SERIES},

@@ -13,6 +13,7 @@ from tandem.domain.reassignments import (
     BulkReassign,
     JobProgress,
     JobState,
+    ProgressStep,
     ReassignScope,
     Target,
     TargetKind,
@@ -76,6 +77,25 @@ def record_progress(session: Session, progress: JobProgress, now: datetime) -> N
             state=progress.state.value, progress=progress.model_dump(mode="json"), updated_at=now
         )
     )
+
+
+def record_step(session: Session, step: ProgressStep, now: datetime) -> None:
+    """Adds a step's outcomes to the recorded progress, at their place: a step recorded again
+    replaces itself instead of adding its outcomes twice."""
+    row = session.get(ReassignmentJobRow, step.job_id, with_for_update=True)
+    if row is None:
+        return
+    progress = JobProgress.model_validate(row.progress)
+    progress = progress.model_copy(
+        update={
+            "state": step.state,
+            "total": step.total,
+            "outcomes": progress.outcomes[: step.done_before] + step.outcomes,
+        }
+    )
+    row.state = step.state.value
+    row.progress = progress.model_dump(mode="json")
+    row.updated_at = now
 
 
 def targets(session: Session, job: BulkReassign, now: datetime) -> list[Target]:

@@ -169,15 +169,34 @@ def _plan_commit(events: Events) -> None:
 
 
 def _bulk_reassignment(events: Events) -> None:
-    """M10 bulk: the targets listed once, each moved by its own activity, progress recorded
-    after the listing, after every move and at the end."""
+    """M10 bulk: the targets listed once, then moved. v1 (before ``bulk-reassign-in-batches``):
+    one activity per target, the whole progress recorded after each; since: the targets in
+    batches, each batch's outcomes recorded as one step."""
     assert _workflow_type(events) == "BulkReassignment"
     activities = _activities(events)
     assert activities[0] == "list_reassignment"
-    moves = activities.count("move_target")
-    assert moves >= 2 and activities[1:] == ["move_target"] * moves
-    assert _local_activities(events) == moves + 2
+    patches = _patches(events)
+    if "bulk-reassign-in-batches" in patches:
+        batches = activities.count("move_targets")
+        assert batches >= 1 and activities[1:] == ["move_targets"] * batches
+        assert _local_activities(events) == 3  # listed, after the batch, done
+    else:
+        moves = activities.count("move_target")
+        assert moves >= 2 and activities[1:] == ["move_target"] * moves
+        assert _local_activities(events) == moves + 2
     assert _of(events, "WORKFLOW_EXECUTION_COMPLETED")
+
+
+def _patches(events: Events) -> set[str]:
+    """The ids of the patches this history recorded (the SDK upserts them as
+    TemporalChangeVersion)."""
+    found: set[str] = set()
+    for e in _of(events, "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"):
+        fields = e["upsertWorkflowSearchAttributesEventAttributes"]["searchAttributes"]
+        version = fields["indexedFields"].get("TemporalChangeVersion")
+        if version:
+            found |= set(json.loads(base64.b64decode(version["data"])))
+    return found
 
 
 # What each recorded history (its name without the version) must contain.
