@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     client_idle_timeout_seconds: float = 30.0
     # How long the API waits for a workflow to confirm a change before answering 503.
     update_wait_seconds: float = 10.0
+    # Connected calendars (tandem.calendars): the Fernet key sealing their passwords (a key
+    # file in the data folder is generated when not given); networks a calendar server may be
+    # in although private (comma-separated CIDRs: tests, on-premises servers); the most read.
+    calendar_key: SecretStr | None = None
+    calendar_allowed_networks: str = ""
+    calendar_max_bytes: int = 5 * 2**20
 
     @property
     def database(self) -> str:

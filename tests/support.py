@@ -350,7 +350,8 @@ async def running_stack(
         smtp_url=smtp[1] if smtp else None,
         secret_key="test-secret",
         payload_keys=SecretStr(PAYLOAD_KEYS.render()),
-        **settings_options,
+        # The tests' calendar servers (Radicale, ICS feeds) listen on loopback.
+        **{"calendar_allowed_networks": "127.0.0.0/8", **settings_options},
     )
     db = migrated(target)
     async with contextlib.AsyncExitStack() as running:

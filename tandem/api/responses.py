@@ -293,6 +293,58 @@ class FoundWorkflowList(Out):
     query: str = Field(description="the visibility query: paste it into the Temporal UI")
 
 
+class CalendarOut(Out):
+    """A connected calendar (K1); its password is never shown."""
+
+    id: str
+    kind: Literal["caldav", "ics"]
+    name: str
+    url: str
+    username: str | None
+    status: Literal["ok", "error"]
+    error: str | None = Field(description="why the last read failed")
+    read_only: bool = Field(description="an ICS feed: Tandem reads it, never writes to it")
+    last_synced_at: Instant | None
+    created_at: Instant
+
+
+class CalendarList(Out):
+    items: list[CalendarOut]
+    next_cursor: str | None
+
+
+class CalendarCandidateOut(Out):
+    id: str
+    uid: str
+    summary: str
+    starts_at: Instant = Field(description="the first start in the next four weeks")
+    duration_minutes: int
+    timezone: str
+    recurrence: Literal["weekly", "biweekly", "triweekly", "monthly"] | None
+    other_user_id: str
+
+
+class SkippedEventOut(Out):
+    uid: str
+    summary: str
+    reason: str
+
+
+class CalendarCandidateList(Out):
+    items: list[CalendarCandidateOut]
+    skipped: list[SkippedEventOut] = Field(description="events that cannot be 1:1s, and why")
+
+
+class ImportedOut(Out):
+    candidate_id: str
+    series_id: str | None
+    meeting_id: str | None
+
+
+class ImportedList(Out):
+    items: list[ImportedOut]
+
+
 class HistoryOut(Out):
     meeting_id: str
     timezone: str = Field(description="the viewer's zone, which every time here is in")

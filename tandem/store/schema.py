@@ -311,6 +311,39 @@ class ReassignmentJobRow(Base):
     updated_at: Mapped[datetime]
 
 
+class CalendarConnectionRow(Base):
+    """A person's CalDAV or ICS calendar (SPEC K1). The password is sealed (Fernet) with the
+    calendar key and never leaves the store unsealed except to reach that calendar."""
+
+    __tablename__ = "calendar_connections"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ID, ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    username: Mapped[str | None] = mapped_column(String(200))
+    sealed_password: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(12))
+    error: Mapped[str | None] = mapped_column(Text)
+    last_synced_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class CalendarLinkRow(Base):
+    """Which calendar event (by UID) a Tandem series or 1:1 came from (SPEC K2)."""
+
+    __tablename__ = "calendar_links"
+
+    calendar_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("calendar_connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    uid: Mapped[str] = mapped_column(String(500), primary_key=True)
+    series_id: Mapped[str | None] = mapped_column(ID, index=True)
+    meeting_id: Mapped[str | None] = mapped_column(ID, index=True)
+    created_at: Mapped[datetime]
+
+
 # -- WFM (SPEC W1): business units, imported weeks, shifts, activities, staffing ---------------
 
 

@@ -31,14 +31,17 @@ def _record(row: SeriesRow) -> SeriesRecord:
     return SeriesRecord(Series.model_validate(row.state), clashes, row.archived)
 
 
-def _active_pair_conflict(session: Session, series: Series) -> Conflict | None:
-    existing = session.scalar(
-        select(SeriesRow.id).where(
-            SeriesRow.pair_key == pair_key(series.facilitator_id, series.participant_id),
-            SeriesRow.status == SeriesStatus.ACTIVE.value,
-            SeriesRow.id != series.id,
-        )
+def active_pair_conflict(
+    session: Session, one: str, other: str, *, besides: str | None = None
+) -> Conflict | None:
+    """S2: the active series these two people already have (other than ``besides``)."""
+    query = select(SeriesRow.id).where(
+        SeriesRow.pair_key == pair_key(one, other),
+        SeriesRow.status == SeriesStatus.ACTIVE.value,
     )
+    if besides is not None:
+        query = query.where(SeriesRow.id != besides)
+    existing = session.scalar(query)
     if existing is None:
         return None
     return Conflict(
@@ -60,7 +63,9 @@ def write_projection(
     if row is not None and row.version >= series.version:
         return
     if series.status is SeriesStatus.ACTIVE and (
-        conflict := _active_pair_conflict(session, series)
+        conflict := active_pair_conflict(
+            session, series.facilitator_id, series.participant_id, besides=series.id
+        )
     ):
         raise conflict
     values = {
@@ -82,7 +87,11 @@ def write_projection(
     try:
         session.flush()
     except IntegrityError as error:
-        if (conflict := _active_pair_conflict(session, series)) is not None:
+        if (
+            conflict := active_pair_conflict(
+                session, series.facilitator_id, series.participant_id, besides=series.id
+            )
+        ) is not None:
             raise conflict from error
         raise
 

@@ -121,6 +121,15 @@ def user_by_token(session: Session, token: str) -> User | None:
     return _to_user(row, _roles_for(session, row.roles))
 
 
+def ids_by_email(session: Session, emails: Iterable[str]) -> dict[str, str]:
+    """The ids of the people with these addresses (compared as stored: lower case)."""
+    wanted = {e.strip().lower() for e in emails}
+    if not wanted:
+        return {}
+    rows = session.execute(select(UserRow.email, UserRow.id).where(UserRow.email.in_(wanted)))
+    return {email: user_id for email, user_id in rows}
+
+
 def user_by_email(session: Session, email: str) -> User | None:
     row = session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
     if row is None:

@@ -126,11 +126,21 @@ async def find_workflows(
     return FoundPage(items, names, cursor, query)
 
 
+def day(field: str, value: str | None) -> date | None:
+    """A YYYY-MM-DD query value as a date (the route checked its shape)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise invalid(field, f"{value!r} is not a day (YYYY-MM-DD)") from None
+
+
 def _token(cursor: str | None) -> bytes | None:
     if cursor is None:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor.encode())
+        return base64.b64decode(cursor, altchars=b"-_", validate=True) or None
     except (binascii.Error, ValueError):
         raise invalid("cursor", "not a cursor this API gave") from None
 

@@ -138,6 +138,11 @@ AUTHENTICATED: dict[tuple[str, str], dict[str, Any] | None] = {
     },
     ("GET", "/v1/reassignments/{job_id}"): None,
     ("GET", "/v1/ops/meetings"): None,
+    ("POST", "/v1/calendars"): {"kind": "ics", "url": "https://calendar.example/x.ics"},
+    ("GET", "/v1/calendars"): None,
+    ("DELETE", "/v1/calendars/{calendar_id}"): None,
+    ("GET", "/v1/calendars/{calendar_id}/candidates"): None,
+    ("POST", "/v1/calendars/{calendar_id}/import"): {"candidate_ids": ["x"]},
     ("PUT", "/v1/wfm/schedules"): {"business_unit": "x", "timezone": "UTC", "agents": []},
     ("POST", "/v1/wfm/schedules/import"): None,
     ("PUT", "/v1/wfm/staffing"): {"business_unit": "x", "intervals": []},
@@ -198,6 +203,7 @@ def _concrete(path: str) -> str:
         .replace("{plan_id}", str(uuid.uuid4()))
         .replace("{attachment_id}", str(uuid.uuid4()))
         .replace("{job_id}", str(uuid.uuid4()))
+        .replace("{calendar_id}", str(uuid.uuid4()))
         .replace("{name}", "coach")
     )
 

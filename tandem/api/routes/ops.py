@@ -3,7 +3,6 @@ live in tandem.usecases.ops."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -18,6 +17,7 @@ router = APIRouter(prefix="/v1/ops", tags=["ops"], responses=AUTHED)
 
 # Ids go into a visibility query: letters, digits and dashes only.
 PersonId = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9-]{1,64}$")]
+DAY = r"^\d{4}-\d{2}-\d{2}$"
 
 
 @router.get("/meetings", response_model=FoundWorkflowList)
@@ -28,9 +28,11 @@ async def find_meetings(
     participant: PersonId = None,
     status: MeetingStatus | None = None,
     day_from: Annotated[
-        date | None, Query(alias="from", description="first day, in your zone")
+        str | None, Query(alias="from", pattern=DAY, description="first day, in your zone")
     ] = None,
-    day_to: Annotated[date | None, Query(alias="to", description="last day, included")] = None,
+    day_to: Annotated[
+        str | None, Query(alias="to", pattern=DAY, description="last day, included")
+    ] = None,
     cursor: Annotated[
         str | None,
         Query(
@@ -48,8 +50,8 @@ async def find_meetings(
         facilitator_id=facilitator,
         participant_id=participant,
         status=status,
-        day_from=day_from,
-        day_to=day_to,
+        day_from=uc.day("from", day_from),
+        day_to=uc.day("to", day_to),
         cursor=cursor,
         limit=limit,
     )

@@ -1,0 +1,119 @@
+"""One guarded HTTP exchange with a calendar server someone named (SPEC K1, K4).
+
+A URL is refused unless it is http(s) and every address its host resolves to is public, or
+inside the networks the operator allowed (``TANDEM_CALENDAR_ALLOWED_NETWORKS``). Redirects are
+followed by hand, at most three, each re-checked: an open redirect on a public host cannot lead
+to the cloud metadata service. Bodies are read in chunks up to a cap, so a hostile or broken
+server cannot make the worker hold gigabytes. Failures become ``CalendarError`` with a message
+for the person whose calendar it is (never the credentials).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+MAX_REDIRECTS = 3
+TIMEOUT = httpx.Timeout(10.0)
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class CalendarError(Exception):
+    """Why a calendar could not be read, in words for its owner."""
+
+
+class UnsafeUrl(CalendarError):
+    """A URL Tandem will not fetch (not http(s), or a host inside a private network)."""
+
+
+def networks(spec: str) -> list[Network]:
+    """``TANDEM_CALENDAR_ALLOWED_NETWORKS``: comma-separated CIDRs."""
+    return [
+        ipaddress.ip_network(part.strip(), strict=False) for part in spec.split(",") if part.strip()
+    ]
+
+
+@dataclass(frozen=True)
+class Guard:
+    allowed: Sequence[Network] = field(default_factory=list)
+    max_bytes: int = 5 * 2**20
+
+    async def check(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UnsafeUrl("only http and https calendar addresses can be connected")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            found = await asyncio.get_running_loop().getaddrinfo(
+                parts.hostname, port, type=socket.SOCK_STREAM
+            )
+        except socket.gaierror:
+            raise CalendarError(f"the calendar server {parts.hostname} is not known") from None
+        for *_, address in found:
+            ip = ipaddress.ip_address(address[0])
+            if not ip.is_global and not any(ip in net for net in self.allowed):
+                raise UnsafeUrl(
+                    f"{parts.hostname} is inside a private network ({ip}): Tandem does not "
+                    "connect calendars there"
+                )
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+
+async def exchange(
+    guard: Guard,
+    method: str,
+    url: str,
+    *,
+    auth: tuple[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    content: bytes | None = None,
+) -> Answer:
+    """The final answer after at most ``MAX_REDIRECTS`` redirects (each one checked)."""
+    async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as http:
+        for _ in range(MAX_REDIRECTS + 1):
+            await guard.check(url)
+            try:
+                answer = await _one(http, guard, method, url, auth, headers, content)
+            except httpx.TimeoutException:
+                raise CalendarError("the calendar server did not answer in time") from None
+            except httpx.HTTPError as error:
+                raise CalendarError(f"the calendar server could not be reached ({error})") from None
+            if answer.status in (301, 302, 303, 307, 308) and "location" in answer.headers:
+                url = urljoin(url, answer.headers["location"])
+                if answer.status == 303:
+                    method, content = "GET", None
+                continue
+            return answer
+    raise CalendarError(f"the calendar address redirects more than {MAX_REDIRECTS} times")
+
+
+async def _one(
+    http: httpx.AsyncClient,
+    guard: Guard,
+    method: str,
+    url: str,
+    auth: tuple[str, str] | None,
+    headers: dict[str, str] | None,
+    content: bytes | None,
+) -> Answer:
+    async with http.stream(method, url, auth=auth, headers=headers, content=content) as response:
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > guard.max_bytes:
+                raise CalendarError(
+                    f"the calendar is larger than {guard.max_bytes:,} bytes, the most Tandem reads"
+                )
+        return Answer(response.status_code, response.headers, bytes(body))

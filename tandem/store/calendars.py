@@ -1,0 +1,100 @@
+"""Connected calendars (SPEC K1, K2): connections and the events Tandem meetings came from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from tandem.domain.calendars import CalendarConnection, CalendarKind, ConnectionStatus
+from tandem.store.schema import CalendarConnectionRow, CalendarLinkRow
+
+
+def _connection(row: CalendarConnectionRow) -> CalendarConnection:
+    return CalendarConnection(
+        id=row.id,
+        owner_id=row.owner_id,
+        kind=CalendarKind(row.kind),
+        name=row.name,
+        url=row.url,
+        username=row.username,
+        status=ConnectionStatus(row.status),
+        error=row.error,
+        last_synced_at=row.last_synced_at,
+        created_at=row.created_at,
+    )
+
+
+def add_connection(
+    session: Session, connection: CalendarConnection, sealed_password: bytes | None
+) -> None:
+    session.add(
+        CalendarConnectionRow(
+            **connection.model_dump(exclude={"kind", "status"}),
+            kind=connection.kind.value,
+            status=connection.status.value,
+            sealed_password=sealed_password,
+        )
+    )
+
+
+def get_connection(
+    session: Session, connection_id: str
+) -> tuple[CalendarConnection, bytes | None] | None:
+    """The connection and its sealed password."""
+    row = session.get(CalendarConnectionRow, connection_id)
+    return None if row is None else (_connection(row), row.sealed_password)
+
+
+def connections_of(session: Session, owner_id: str) -> list[CalendarConnection]:
+    rows = session.scalars(
+        select(CalendarConnectionRow)
+        .where(CalendarConnectionRow.owner_id == owner_id)
+        .order_by(CalendarConnectionRow.created_at, CalendarConnectionRow.id)
+    )
+    return [_connection(r) for r in rows]
+
+
+def record_read(session: Session, connection_id: str, error: str | None, now: datetime) -> None:
+    """The outcome of the latest read of the calendar."""
+    row = session.get(CalendarConnectionRow, connection_id)
+    if row is None:
+        return
+    row.status = (ConnectionStatus.ERROR if error else ConnectionStatus.OK).value
+    row.error = error
+    if error is None:
+        row.last_synced_at = now
+
+
+def delete_connection(session: Session, connection_id: str) -> None:
+    session.execute(delete(CalendarLinkRow).where(CalendarLinkRow.calendar_id == connection_id))
+    session.execute(delete(CalendarConnectionRow).where(CalendarConnectionRow.id == connection_id))
+
+
+def linked_uids(session: Session, connection_id: str) -> set[str]:
+    return set(
+        session.scalars(
+            select(CalendarLinkRow.uid).where(CalendarLinkRow.calendar_id == connection_id)
+        )
+    )
+
+
+def link(
+    session: Session,
+    connection_id: str,
+    uid: str,
+    now: datetime,
+    *,
+    series_id: str | None = None,
+    meeting_id: str | None = None,
+) -> None:
+    session.add(
+        CalendarLinkRow(
+            calendar_id=connection_id,
+            uid=uid,
+            series_id=series_id,
+            meeting_id=meeting_id,
+            created_at=now,
+        )
+    )

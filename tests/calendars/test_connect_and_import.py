@@ -1,0 +1,252 @@
+"""Connected calendars (SPEC K1, K2): a real Radicale (CalDAV, passwords) and ICS feeds over
+HTTP on loopback; the API over HTTP. Credentials sealed and never shown; addresses inside
+private networks refused, also behind a redirect; candidates and their import as series and
+1:1s, with S2 holding."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tandem.store.schema import CalendarConnectionRow
+from tests.calendars.servers import Radicale, file_server, radicale
+from tests.support import Person, Stack
+
+PASSWORD = "s3cret-calendar-pass"
+
+
+@pytest.fixture(scope="module")
+def caldav(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
+    with radicale(tmp_path_factory.mktemp("radicale"), {"sam": PASSWORD}) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def feeds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    folder = tmp_path_factory.mktemp("feeds")
+    with file_server(folder) as url:
+        yield folder, url
+
+
+def _monday() -> datetime:
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=7 - today.weekday())
+
+
+def _event(
+    uid: str, summary: str, start: datetime, *lines: str, zone: str = "Europe/London"
+) -> str:
+    local = start.strftime("%Y%m%dT%H%M%S")
+    end = (start + timedelta(minutes=30)).strftime("%Y%m%dT%H%M%S")
+    return "\n".join(
+        [
+            "BEGIN:VEVENT",
+            f"UID:{uid}",
+            f"SUMMARY:{summary}",
+            f"DTSTAMP:{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
+            f"DTSTART;TZID={zone}:{local}",
+            f"DTEND;TZID={zone}:{end}",
+            *lines,
+            "END:VEVENT",
+        ]
+    )
+
+
+def _calendar(*events: str) -> str:
+    return (
+        "\n".join(
+            [
+                "BEGIN:VCALENDAR",
+                "VERSION:2.0",
+                "PRODID:-//Tandem tests//EN",
+                *events,
+                "END:VCALENDAR",
+            ]
+        ).replace("\n", "\r\n")
+        + "\r\n"
+    )
+
+
+async def _connect(stack: Stack, who: Person, **body: str) -> dict:
+    made = await stack.http.post("/v1/calendars", json=body, headers=who.auth)
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+async def test_k1_k2_a_caldav_calendar_is_connected_and_its_1_1s_imported(
+    stack: Stack, caldav: Radicale
+) -> None:
+    sam = await stack.person("supervisor", name="Sam Calendar")
+    ana, ben = await stack.person("agent"), await stack.person("agent")
+    outsider_email = "someone@elsewhere.example"
+    monday = _monday().replace(hour=10)
+    url = caldav.calendar("sam", PASSWORD, f"work-{sam.id[:8]}")
+    organizer = f"ORGANIZER:mailto:{sam.email}"
+    for uid, ics in {
+        "weekly-ana": _event(
+            "weekly-ana", "Sam / Ana", monday, "RRULE:FREQ=WEEKLY", organizer,
+            f"ATTENDEE:mailto:{ana.email.upper()}",  # matched whatever the case
+        ),
+        "once-ben": _event(
+            "once-ben", "Career chat", monday + timedelta(days=2, hours=3), organizer,
+            f"ATTENDEE:mailto:{ben.email}",
+        ),
+        "group": _event(
+            "group", "Team", monday + timedelta(hours=2), "RRULE:FREQ=WEEKLY;INTERVAL=2",
+            organizer, f"ATTENDEE:mailto:{ana.email}", f"ATTENDEE:mailto:{ben.email}",
+        ),
+        "stranger": _event(
+            "stranger", "Vendor", monday + timedelta(days=1), organizer,
+            f"ATTENDEE:mailto:{outsider_email}",
+        ),
+        "standup": _event("standup", "Standup", monday, "RRULE:FREQ=DAILY", organizer),
+    }.items():  # fmt: skip
+        caldav.put(url, "sam", PASSWORD, uid, _calendar(ics))
+
+    connection = await _connect(
+        stack, sam, kind="caldav", url=url, username="sam", password=PASSWORD, name="Work"
+    )
+    assert connection["status"] == "ok" and connection["error"] is None
+    assert connection["read_only"] is False and connection["name"] == "Work"
+    assert PASSWORD not in str(connection)
+    listed = (await stack.http.get("/v1/calendars", headers=sam.auth)).json()["items"]
+    assert [c["id"] for c in listed] == [connection["id"]] and PASSWORD not in str(listed)
+    # K1: the password is sealed at rest.
+    sealed = await stack.db.read(
+        lambda s: s.scalar(
+            select(CalendarConnectionRow.sealed_password).where(
+                CalendarConnectionRow.id == connection["id"]
+            )
+        )
+    )
+    assert sealed and PASSWORD.encode() not in sealed
+
+    found = await stack.http.get(f"/v1/calendars/{connection['id']}/candidates", headers=sam.auth)
+    assert found.status_code == 200, found.text
+    body = found.json()
+    by_uid = {c["uid"]: c for c in body["items"]}
+    assert set(by_uid) == {"weekly-ana", "once-ben"}
+    weekly = by_uid["weekly-ana"]
+    assert weekly["recurrence"] == "weekly" and weekly["other_user_id"] == ana.id
+    assert weekly["timezone"] == "Europe/London" and weekly["duration_minutes"] == 30
+    assert by_uid["once-ben"]["recurrence"] is None
+    reasons = {s["uid"]: s["reason"] for s in body["skipped"]}
+    assert reasons["group"] == "it has 2 other people, not one"
+    assert reasons["stranger"] == f"{outsider_email} is not a Tandem user"
+    assert "not a 1:1 rhythm" in reasons["standup"]
+
+    ids = [weekly["id"], by_uid["once-ben"]["id"]]
+    imported = await stack.http.post(
+        f"/v1/calendars/{connection['id']}/import", json={"candidate_ids": ids}, headers=sam.auth
+    )
+    assert imported.status_code == 200, imported.text
+    made = {i["candidate_id"]: i for i in imported.json()["items"]}
+    series_id, meeting_id = made[weekly["id"]]["series_id"], made[ids[1]]["meeting_id"]
+    series = (await stack.http.get(f"/v1/series/{series_id}", headers=ana.auth)).json()
+    assert series["facilitator_id"] == sam.id and series["recurrence"] == "weekly"
+    assert series["name"] == "Sam / Ana" and series["timezone"] == "Europe/London"
+    meeting = (await stack.http.get(f"/v1/meetings/{meeting_id}", headers=ben.auth)).json()
+    assert meeting["name"] == "Career chat" and meeting["facilitator_id"] == sam.id
+    # Imported events are not offered again.
+    again = (
+        await stack.http.get(f"/v1/calendars/{connection['id']}/candidates", headers=sam.auth)
+    ).json()
+    assert again["items"] == []
+    assert {s["uid"]: s["reason"] for s in again["skipped"]}["weekly-ana"] == "already imported"
+
+    # A3: someone else's calendar does not exist for them.
+    other = await stack.person("supervisor")
+    for method, path in (
+        ("GET", f"/v1/calendars/{connection['id']}/candidates"),
+        ("DELETE", f"/v1/calendars/{connection['id']}"),
+    ):
+        assert (await stack.http.request(method, path, headers=other.auth)).status_code == 404
+    gone = await stack.http.delete(f"/v1/calendars/{connection['id']}", headers=sam.auth)
+    assert gone.status_code == 204
+    assert (await stack.http.get("/v1/calendars", headers=sam.auth)).json()["items"] == []
+
+
+async def test_k2_s2_a_pair_with_a_series_is_refused_and_nothing_is_imported(
+    stack: Stack, feeds: tuple[Path, str]
+) -> None:
+    folder, base = feeds
+    sam, ana = await stack.person("supervisor"), await stack.person("agent")
+    ben = await stack.person("agent")
+    existing = await stack.series(sam, ana)
+    monday = _monday().replace(hour=14)
+    (folder / f"{sam.id}.ics").write_text(
+        _calendar(
+            _event("again", "Sam / Ana again", monday, "RRULE:FREQ=WEEKLY;INTERVAL=2",
+                   f"ATTENDEE:mailto:{ana.email}"),
+            _event("ben", "Sam / Ben", monday + timedelta(hours=1), "RRULE:FREQ=MONTHLY",
+                   f"ATTENDEE:mailto:{ben.email}"),
+        )
+    )  # fmt: skip
+    connection = await _connect(stack, sam, kind="ics", url=f"{base}/{sam.id}.ics")
+    assert connection["status"] == "ok" and connection["read_only"] is True
+    items = (
+        await stack.http.get(f"/v1/calendars/{connection['id']}/candidates", headers=sam.auth)
+    ).json()["items"]
+    assert {c["recurrence"] for c in items} == {"biweekly", "monthly"}
+    refused = await stack.http.post(
+        f"/v1/calendars/{connection['id']}/import",
+        json={"candidate_ids": [c["id"] for c in items]},
+        headers=sam.auth,
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["details"]["series_id"] == existing["id"]
+    # Nothing half-way: Ben's monthly 1:1 was not imported either.
+    mine = (await stack.http.get("/v1/series", headers=ben.auth)).json()["items"]
+    assert mine == []
+    unknown = await stack.http.post(
+        f"/v1/calendars/{connection['id']}/import",
+        json={"candidate_ids": ["nope"]},
+        headers=sam.auth,
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["details"]["field"] == "candidate_ids"
+
+
+async def test_k1_k4_private_addresses_bad_passwords_and_big_calendars(
+    stack: Stack, caldav: Radicale, feeds: tuple[Path, str]
+) -> None:
+    folder, base = feeds
+    sam = await stack.person("supervisor")
+    for url in (
+        "http://169.254.169.254/latest/meta-data",  # cloud metadata
+        "http://10.1.2.3/calendar.ics",
+        "http://[::1]:1/x.ics",  # loopback, but IPv6 is not in the allowed networks
+        "file:///etc/passwd",
+        "ftp://example.com/x.ics",
+    ):
+        refused = await stack.http.post(
+            "/v1/calendars", json={"kind": "ics", "url": url}, headers=sam.auth
+        )
+        assert refused.status_code == 422, (url, refused.text)
+        assert refused.json()["error"]["details"]["field"] == "url"
+    assert (await stack.http.get("/v1/calendars", headers=sam.auth)).json()["items"] == []
+
+    # A public-looking start that redirects inside: refused at the redirect.
+    behind = await _connect(
+        stack, sam, kind="ics", url=f"{base}/redirect?to=http://169.254.169.254/latest"
+    )
+    assert behind["status"] == "error" and "private network" in behind["error"]
+
+    wrong = await _connect(
+        stack, sam, kind="caldav", url=f"{caldav.url}/sam/", username="sam", password="wrong"
+    )
+    assert wrong["status"] == "error"
+    assert wrong["error"] == "the calendar server refused the username or password (401)"
+
+    (folder / "big.ics").write_bytes(b"X" * (stack.settings.calendar_max_bytes + 1))
+    big = await _connect(stack, sam, kind="ics", url=f"{base}/big.ics")
+    assert big["status"] == "error" and "larger than" in big["error"]
+    (folder / "broken.ics").write_text("this is not a calendar")
+    broken = await _connect(stack, sam, kind="ics", url=f"{base}/broken.ics")
+    assert broken["status"] == "error" and "not valid iCalendar" in broken["error"]
+    failing = await stack.http.get(f"/v1/calendars/{broken['id']}/candidates", headers=sam.auth)
+    assert failing.status_code == 409 and "not valid iCalendar" in failing.text
