@@ -82,6 +82,9 @@ class OutboxCollector(Collector):
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    def describe(self) -> list[GaugeMetricFamily]:
+        return []  # else registering would query the database at once
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = datetime.now(UTC)
         with self.db.reading() as session:

@@ -97,6 +97,10 @@ class TemporalMetrics(Collector):
             except TimeoutError:
                 pass
 
+    def describe(self) -> list[CounterMetricFamily]:
+        # Registering would otherwise collect at once, before any runtime writes the buffer.
+        return []
+
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | HistogramMetricFamily]:
         self.drain()
         with self._lock:

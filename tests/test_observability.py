@@ -1,0 +1,222 @@
+"""Health, metrics and logs (SPEC O2), observed the way ops would: Prometheus scrapes over HTTP,
+and the JSON lines a real ``tandem worker`` process writes to stderr."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import uuid
+from pathlib import Path
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from temporalio.testing import WorkflowEnvironment
+
+from tandem.observability.requests import HEADER
+from tests.support import (
+    Mailbox,
+    Stack,
+    at,
+    eventually,
+    free_port,
+    is_ready,
+    running_stack,
+    sqlite_target,
+    start_tandem,
+)
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def samples(text: str) -> Samples:
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def value(scraped: Samples, name: str, **labels: str) -> float:
+    return scraped.get((name, frozenset(labels.items())), 0.0)
+
+
+def named(scraped: Samples, prefix: str) -> dict[tuple[str, frozenset], float]:
+    return {key: v for key, v in scraped.items() if key[0].startswith(prefix)}
+
+
+async def scrape(url: str) -> Samples:
+    async with httpx.AsyncClient() as http:
+        response = await http.get(url, timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    return samples(response.text)
+
+
+# -- the API -----------------------------------------------------------------------------------
+
+MEETING = "/v1/meetings/{meeting_id}"
+
+
+async def test_o2_api_metrics_count_requests_by_route_template_method_and_status(
+    stack: Stack,
+) -> None:
+    facilitator, participant = await stack.person("supervisor"), await stack.person("agent")
+    meetings = [
+        await stack.one_to_one(facilitator, participant, starts_at=at(days=days)) for days in (2, 3)
+    ]
+    before = await scrape(f"{stack.base_url}/metrics")
+
+    for meeting in meetings:
+        got = await stack.http.get(f"/v1/meetings/{meeting['id']}", headers=facilitator.auth)
+        assert got.status_code == 200
+    missing = await stack.http.get(f"/v1/meetings/{uuid.uuid4()}", headers=facilitator.auth)
+    assert missing.status_code == 404
+    anonymous = await stack.http.get(f"/v1/meetings/{meetings[0]['id']}")
+    assert anonymous.status_code == 401
+
+    # No token needed, and nothing in it names a meeting or a person.
+    response = await stack.http.get("/metrics")
+    assert response.status_code == 200
+    for meeting in meetings:
+        assert meeting["id"] not in response.text
+    for person in (facilitator, participant):
+        assert person.id not in response.text and person.email not in response.text
+    after = samples(response.text)
+
+    def grew(status: str) -> float:
+        name, labels = "tandem_http_requests_total", {"route": MEETING, "method": "GET"}
+        return value(after, name, **labels, status=status) - value(
+            before, name, **labels, status=status
+        )
+
+    assert (grew("200"), grew("404"), grew("401")) == (2, 1, 1)
+    latency = "tandem_http_request_duration_seconds_count"
+    assert (
+        value(after, latency, route=MEETING, method="GET")
+        - value(before, latency, route=MEETING, method="GET")
+        == 4
+    )
+    assert (
+        value(
+            after, "tandem_http_requests_total", route="/v1/meetings", method="POST", status="201"
+        )
+        >= 2
+    )
+    # A path no route knows is one label, whatever was asked for.
+    await stack.http.get(f"/no-such-page-{uuid.uuid4()}")
+    unmatched = await scrape(f"{stack.base_url}/metrics")
+    assert (
+        value(
+            unmatched, "tandem_http_requests_total", route="unmatched", method="GET", status="404"
+        )
+        >= 1
+    )
+    assert not [key for key in unmatched if "no-such-page" in str(key)]
+
+
+async def test_o2_api_answers_with_the_callers_request_id_or_a_new_one(stack: Stack) -> None:
+    given = f"o2-{uuid.uuid4()}"
+    assert (await stack.http.get("/health", headers={HEADER: given})).headers[HEADER] == given
+    made = (await stack.http.get("/health")).headers[HEADER]
+    assert made and made != given
+    # A header that could forge a log line is replaced, and the request still served.
+    forged = await stack.http.get("/health", headers={HEADER: 'x" level=ERROR'})
+    assert forged.status_code == 200
+    assert forged.headers[HEADER] not in ('x" level=ERROR', made)
+    # Refusals that never reach a route carry one too.
+    refused = await stack.http.post("/v1/meetings", content=b"{}", headers={HEADER: given})
+    assert refused.status_code == 401 and refused.headers[HEADER] == given
+
+
+async def test_o2_ready_still_reports_every_check(stack: Stack) -> None:
+    ready = await stack.http.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "temporal": "ok", "worker": "ok"}
+
+
+# -- a worker process --------------------------------------------------------------------------
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), 30)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+async def test_o2_worker_serves_temporal_and_tandem_metrics_and_logs_json_with_the_request_id(
+    dev_env: WorkflowEnvironment, mail: tuple[Mailbox, str], tmp_path: Path
+) -> None:
+    """A real ``tandem worker`` with a metrics port and JSON logs; the API (in this process)
+    creates a meeting under a request id of the test's choosing."""
+    port = free_port()
+    log = tmp_path / "worker.log"
+    async with running_stack(
+        dev_env.client, sqlite_target(tmp_path), tmp_path, smtp=mail, in_process_worker=False
+    ) as stack:
+        worker = await start_tandem(
+            stack, "worker", log, TANDEM_WORKER_METRICS_PORT=str(port), TANDEM_LOG_FORMAT="json"
+        )
+        try:
+            await eventually(lambda: is_ready(stack.base_url), within=60, every=0.5)
+            facilitator, participant = await stack.person("supervisor"), await stack.person("agent")
+            request_id = f"o2-{uuid.uuid4()}"
+            created = await stack.http.post(
+                "/v1/meetings",
+                json={
+                    "kind": "one_to_one",
+                    "name": "Weekly 1:1",
+                    "participant_ids": [participant.id],
+                    "starts_at": "2030-01-07T10:00:00+00:00",
+                    "duration_minutes": 30,
+                },
+                headers={**facilitator.auth, HEADER: request_id},
+            )
+            assert created.status_code == 201, created.text
+            assert created.headers[HEADER] == request_id
+            meeting_id = created.json()["id"]
+            assert stack.mailbox is not None
+            # The participant is told (the facilitator booked it themself).
+            await eventually(lambda: stack.mailbox.about(meeting_id, participant.email), within=30)
+
+            url = f"http://127.0.0.1:{port}/metrics"
+
+            async def sent() -> Samples | None:
+                scraped = await scrape(url)
+                kind = {"kind": "meeting_created"}
+                done = value(scraped, "tandem_notifications_sent_total", **kind) == 1
+                return scraped if done and value(scraped, "tandem_outbox_backlog") == 0 else None
+
+            scraped = await eventually(sent, within=20, every=0.2)
+            # The SDK's own: the worker polled, and ran workflow tasks.
+            assert named(scraped, "temporal_workflow_task_queue_poll_succeed_total")
+            assert named(scraped, "temporal_num_pollers")
+            assert (
+                sum(
+                    named(
+                        scraped, "temporal_workflow_task_execution_latency_seconds_count"
+                    ).values()
+                )
+                >= 1
+            )
+            assert value(scraped, "tandem_outbox_oldest_unsent_age_seconds") == 0
+            assert ("tandem_reminder_lateness_seconds_count", frozenset()) in scraped
+        finally:
+            await _stop(worker)
+
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    events = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert all({"time", "level", "logger", "message"} <= set(e) for e in events)
+    synced = [
+        e
+        for e in events
+        if e.get("temporal_activity", {}).get("activity_type") == "sync_meeting"
+        and e.get("meeting_id") == meeting_id
+    ]
+    assert synced, lines
+    assert {e.get("request_id") for e in synced} == {request_id}
+    assert synced[0]["action"] == "created"
