@@ -115,6 +115,33 @@ async def test_o2_api_metrics_count_requests_by_route_template_method_and_status
     assert not [key for key in unmatched if "no-such-page" in str(key)]
 
 
+async def test_o2_failed_wfm_imports_are_counted_by_error_type(stack: Stack) -> None:
+    importer = await stack.person("quality_manager")
+    failures = "tandem_import_failures_total"
+    before = await scrape(f"{stack.base_url}/metrics")
+    bad_csv = await stack.http.post(
+        "/v1/wfm/schedules/import",
+        content=b"not,a,schedule\n1,2,3\n",
+        headers={**importer.auth, "Content-Type": "text/csv"},
+    )
+    assert bad_csv.status_code == 422, bad_csv.text
+    bad_json = await stack.http.put(
+        "/v1/wfm/staffing", json={"business_unit": "nowhere"}, headers=importer.auth
+    )
+    assert bad_json.status_code == 422, bad_json.text
+    # Not an import at all: a caller without the permission is refused before it starts.
+    agent = await stack.person("agent")
+    refused = await stack.http.put("/v1/wfm/staffing", json={}, headers=agent.auth)
+    assert refused.status_code == 403
+    after = await scrape(f"{stack.base_url}/metrics")
+
+    def grew(error: str) -> float:
+        labels = {"source": "wfm", "error": error}
+        return value(after, failures, **labels) - value(before, failures, **labels)
+
+    assert (grew("Invalid"), grew("NotAllowed")) == (2, 0)
+
+
 async def test_o2_api_answers_with_the_callers_request_id_or_a_new_one(stack: Stack) -> None:
     given = f"o2-{uuid.uuid4()}"
     assert (await stack.http.get("/health", headers={HEADER: given})).headers[HEADER] == given

@@ -12,11 +12,12 @@ import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from fastapi.exceptions import RequestValidationError
 from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from tandem.domain.errors import DomainError
+from tandem.domain.errors import ErrorType
 from tandem.store import outbox
 from tandem.store.db import Database
 
@@ -59,6 +60,17 @@ IMPORT_FAILURES = Counter(
 WFM_IMPORTS = "wfm"
 
 
+def _error_type(error: Exception) -> str:
+    """The error type the caller was told (domain and API errors carry one: Invalid, NotAllowed,
+    TooLarge…; a body that does not validate is Invalid); anything else is a fault of ours."""
+    named = getattr(error, "type", None)
+    if isinstance(named, str):
+        return str(named)
+    if isinstance(error, RequestValidationError):
+        return ErrorType.INVALID.value
+    return "Internal"
+
+
 @contextlib.contextmanager
 def counting_failures(source: str) -> Iterator[None]:
     """Counts an import that ends in an exception (a refusal, a parse error, a crash) under
@@ -66,9 +78,7 @@ def counting_failures(source: str) -> Iterator[None]:
     try:
         yield
     except Exception as error:
-        # Refusals name their type (Invalid, NotAllowed…); anything else is a fault of ours.
-        error_type = error.type.value if isinstance(error, DomainError) else "Internal"
-        IMPORT_FAILURES.labels(source, error_type).inc()
+        IMPORT_FAILURES.labels(source, _error_type(error)).inc()
         raise
 
 

@@ -2,8 +2,7 @@
 
 An import needs ``wfm.schedule.import``; adapters call :func:`check_import` before reading a
 body so that a caller without it is refused whatever they send. An import is all or nothing:
-any error leaves the stored data as it was (for CSV the error names the line and column), and
-is counted in ``tandem_import_failures_total{source="wfm"}`` (SPEC O2).
+any error leaves the stored data as it was (for CSV the error names the line and column).
 
 Divisions (A5) bound both: a non-admin imports and reads only business units with an agent in
 their divisions, and only the schedules of those agents (tandem.domain.access.may_see_wfm_of).
@@ -26,7 +25,6 @@ from tandem.domain.errors import DomainError, NotAllowed, not_found
 from tandem.domain.permissions import Permission
 from tandem.domain.users import User
 from tandem.domain.wfm import ScheduleImport, StaffingImport, parse_schedule_csv
-from tandem.observability.metrics import WFM_IMPORTS, counting_failures
 from tandem.store import users, wfm
 from tandem.usecases.context import Services
 from tandem.usecases.meeting_access import now
@@ -101,26 +99,23 @@ def _scoped_replace(session: Session, user: User, body: ScheduleImport) -> wfm.S
 async def import_schedule(svc: Services, user: User, body: ScheduleImport) -> ScheduleImportResult:
     """Replace a business unit's week(s) of shifts and activities (see tandem.domain.wfm)."""
     check_import(user)
-    with counting_failures(WFM_IMPORTS):
-        imported = await svc.db.write(lambda session: _scoped_replace(session, user, body))
+    imported = await svc.db.write(lambda session: _scoped_replace(session, user, body))
     return await _after_import(svc, user, imported)
 
 
 async def import_schedule_csv(svc: Services, user: User, raw: bytes) -> ScheduleImportResult:
     """The same from a CSV file (columns: tandem.domain.wfm.parse_schedule_csv)."""
     check_import(user)
-    with counting_failures(WFM_IMPORTS):
-        parsed = parse_schedule_csv(raw)
+    parsed = parse_schedule_csv(raw)
 
-        def replace(session: Session) -> wfm.ScheduleImported:
-            try:
-                return _scoped_replace(session, user, parsed.body)
-            except DomainError as error:
-                # The store names a field path; the person wrote a line and a column.
-                raise parsed.locate(error) from None
+    def replace(session: Session) -> wfm.ScheduleImported:
+        try:
+            return _scoped_replace(session, user, parsed.body)
+        except DomainError as error:
+            # The store names a field path; the person wrote a line and a column.
+            raise parsed.locate(error) from None
 
-        imported = await svc.db.write(replace)
-    return await _after_import(svc, user, imported)
+    return await _after_import(svc, user, await svc.db.write(replace))
 
 
 async def import_staffing(svc: Services, user: User, body: StaffingImport) -> wfm.StaffingImported:
@@ -131,8 +126,7 @@ async def import_staffing(svc: Services, user: User, body: StaffingImport) -> wf
         _unit_members_in_scope(session, user, body.business_unit)
         return wfm.replace_staffing(session, body, now())
 
-    with counting_failures(WFM_IMPORTS):
-        return await svc.db.write(replace)
+    return await svc.db.write(replace)
 
 
 async def view_schedule(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support import eventually, free_port, is_ready
 
@@ -40,7 +41,7 @@ def _port_free(port: int) -> bool:
 async def test_o3_up_runs_everything_stops_cleanly_and_resumes_pending_timers(
     tmp_path: Path,
 ) -> None:
-    ports = [free_port(), free_port(), free_port()]
+    ports = [free_port(), free_port(), free_port(), free_port()]
     flags = [
         "--api-port",
         str(ports[0]),
@@ -48,6 +49,8 @@ async def test_o3_up_runs_everything_stops_cleanly_and_resumes_pending_timers(
         str(ports[1]),
         "--ui-port",
         str(ports[2]),
+        "--worker-metrics-port",
+        str(ports[3]),
     ]
     url = f"http://127.0.0.1:{ports[0]}"
 
@@ -87,6 +90,7 @@ async def test_o3_up_runs_everything_stops_cleanly_and_resumes_pending_timers(
     output = await _stop(first)
     assert first.returncode == 0, output
     assert "Tandem stopped." in output
+    assert f"http://127.0.0.1:{ports[3]}/metrics (worker)" in output
     assert all(_port_free(p) for p in ports), "a child process outlived tandem up"
 
     second = await _tandem("up", *flags, data_dir=tmp_path)
@@ -104,6 +108,16 @@ async def test_o3_up_runs_everything_stops_cleanly_and_resumes_pending_timers(
                 )
 
             await eventually(reminded, within=90, every=1)
+            # SPEC O2: the worker `tandem up` runs serves its metrics; the reminder was measured.
+            scraped = (await http.get(f"http://127.0.0.1:{ports[3]}/metrics", timeout=10)).text
+        lateness = {
+            s.name: s.value
+            for family in text_string_to_metric_families(scraped)
+            for s in family.samples
+            if s.name.startswith("tandem_reminder_lateness_seconds_")
+        }
+        assert lateness["tandem_reminder_lateness_seconds_count"] == 1
+        assert 0 <= lateness["tandem_reminder_lateness_seconds_sum"] < 90
         assert list((tmp_path / "mail").glob("*.eml")), (
             "no SMTP configured: mail goes to .eml files"
         )
@@ -116,9 +130,9 @@ async def test_o3_up_runs_everything_stops_cleanly_and_resumes_pending_timers(
 
 
 def _flags() -> tuple[list[str], str]:
-    api, temporal, ui = free_port(), free_port(), free_port()
+    api, temporal, ui, metrics = free_port(), free_port(), free_port(), free_port()
     flags = ["--api-port", str(api), "--temporal-port", str(temporal), "--ui-port", str(ui)]
-    return flags, f"http://127.0.0.1:{api}"
+    return [*flags, "--worker-metrics-port", str(metrics)], f"http://127.0.0.1:{api}"
 
 
 def _ports(flags: list[str]) -> list[int]:
