@@ -113,6 +113,14 @@ async def test_o2_api_metrics_count_requests_by_route_template_method_and_status
         >= 1
     )
     assert not [key for key in unmatched if "no-such-page" in str(key)]
+    # Nor can a made-up method make a series of its own.
+    await stack.http.request("BREW", "/health")
+    brewed = await scrape(f"{stack.base_url}/metrics")
+    assert not [key for key in brewed if "BREW" in str(key)]
+    assert (
+        value(brewed, "tandem_http_requests_total", route="/health", method="other", status="405")
+        >= 1
+    )
 
 
 async def test_o2_failed_wfm_imports_are_counted_by_error_type(stack: Stack) -> None:

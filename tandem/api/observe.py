@@ -22,6 +22,9 @@ log = logging.getLogger("tandem.api.requests")
 
 # Requests no route matched: one label for all of them, whatever path was asked for.
 UNMATCHED = "unmatched"
+# Any token is a method to HTTP; these are the ones with a label of their own, so that a client
+# making up methods cannot make up time series.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def route_template(scope: Scope) -> str:
@@ -55,7 +58,8 @@ class Observe:
             await self.app(scope, receive, answer)
         finally:
             elapsed = time.perf_counter() - started
-            route, method = route_template(scope), scope["method"]
+            route = route_template(scope)
+            method = scope["method"] if scope["method"] in METHODS else "other"
             HTTP_REQUESTS.labels(route, method, str(status)).inc()
             HTTP_LATENCY.labels(route, method).observe(elapsed)
             log.info(
