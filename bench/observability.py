@@ -6,6 +6,7 @@ worker metrics port, warnings only; the API's /metrics counters cannot be switch
 endpoint takes.
 
     python bench/observability.py [--runs 2] [--creates 400] [--concurrency 16]
+        [--modes off,metrics,logs,on]
 """
 
 from __future__ import annotations
@@ -19,10 +20,14 @@ import httpx
 from create_meetings import Creator, people
 from harness import cpu_seconds, running_tandem
 
+# What each mode switches on: (worker metrics endpoint scraped every second, INFO logs).
+MODES = {"off": (False, False), "metrics": (True, False), "logs": (False, True), "on": (True, True)}
 
-async def one_run(observed: bool, creates: int, concurrency: int) -> dict[str, float]:
+
+async def one_run(mode: str, creates: int, concurrency: int) -> dict[str, float]:
+    observed, logs = MODES[mode]
     extra = () if observed else ("--worker-metrics-port", "0")
-    env = {"TANDEM_LOG_LEVEL": "info" if observed else "warning"}
+    env = {"TANDEM_LOG_LEVEL": "info" if logs else "warning"}
     async with running_tandem(*extra, env=env) as tandem:
         creator = Creator(people(tandem))
         children = tandem.children()
@@ -72,28 +77,36 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--creates", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--modes", default="off,on", help=f"comma-separated, from {', '.join(MODES)}"
+    )
     args = parser.parse_args()
-    results: dict[bool, list[dict[str, float]]] = {True: [], False: []}
+    modes = args.modes.split(",")
+    results: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
     for run in range(1, args.runs + 1):
-        for observed in (False, True):  # interleaved: drift on a shared machine hits both
-            result = await one_run(observed, args.creates, args.concurrency)
-            results[observed].append(result)
+        for mode in modes:  # interleaved: drift on a shared machine hits every mode
+            result = await one_run(mode, args.creates, args.concurrency)
+            results[mode].append(result)
             print(
-                f"run {run} {'on ' if observed else 'off'}: CPU per create: "
+                f"run {run} {mode}: CPU per create: "
                 f"API {result['api_ms']:.2f} ms, worker {result['worker_ms']:.2f} ms; "
                 f"scrape: worker {result['worker_scrape_ms']:.1f} ms, "
                 f"API {result['api_scrape_ms']:.1f} ms; errors {result['errors']:.0f}",
                 flush=True,
             )
 
-    def median(observed: bool, key: str) -> float:
-        return statistics.median(r[key] for r in results[observed])
+    def median(mode: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[mode])
 
+    base = modes[0]
     for role in ("api", "worker"):
-        off, on = median(False, f"{role}_ms"), median(True, f"{role}_ms")
         print(
-            f"{role}: {off:.2f} ms CPU per create without, {on:.2f} ms with metrics and logs "
-            f"({on / off:.2f}x)"
+            f"{role}, CPU per create (median of {args.runs}): "
+            + ", ".join(
+                f"{mode} {median(mode, f'{role}_ms'):.2f} ms "
+                f"({median(mode, f'{role}_ms') / median(base, f'{role}_ms'):.2f}x)"
+                for mode in modes
+            )
         )
 
 

@@ -53,6 +53,16 @@ async def scrape(url: str) -> Samples:
     return samples(response.text)
 
 
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), 30)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
 # -- the API -----------------------------------------------------------------------------------
 
 MEETING = "/v1/meetings/{meeting_id}"
@@ -164,6 +174,31 @@ async def test_o2_api_answers_with_the_callers_request_id_or_a_new_one(stack: St
     assert refused.status_code == 401 and refused.headers[HEADER] == given
 
 
+async def test_o2_the_api_process_logs_one_json_line_per_request_with_its_id(
+    stack: Stack, tmp_path: Path
+) -> None:
+    port, log = free_port(), tmp_path / "api.log"
+    api = await start_tandem(stack, "api", log, TANDEM_API_PORT=str(port), TANDEM_LOG_FORMAT="json")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        await eventually(lambda: is_ready(url), within=60, every=0.3)
+        facilitator = await stack.person("supervisor")
+        request_id = f"o2-{uuid.uuid4()}"
+        async with httpx.AsyncClient(base_url=url) as http:
+            missing = f"/v1/meetings/{uuid.uuid4()}"
+            got = await http.get(missing, headers={**facilitator.auth, HEADER: request_id})
+        assert got.status_code == 404 and got.headers[HEADER] == request_id
+    finally:
+        await _stop(api)
+    events = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    [line] = [e for e in events if e.get("request_id") == request_id]
+    assert line["logger"] == "tandem.api.requests"
+    assert (line["method"], line["route"], line["status"]) == ("GET", MEETING, 404)
+    assert line["duration_ms"] >= 0
+    # The path itself (an id, for other routes a secret link) is in no line.
+    assert not [e for e in events if missing in json.dumps(e)]
+
+
 async def test_o2_ready_still_reports_every_check(stack: Stack) -> None:
     ready = await stack.http.get("/ready")
     assert ready.status_code == 200
@@ -171,16 +206,6 @@ async def test_o2_ready_still_reports_every_check(stack: Stack) -> None:
 
 
 # -- a worker process --------------------------------------------------------------------------
-
-
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 async def test_o2_worker_serves_temporal_and_tandem_metrics_and_logs_json_with_the_request_id(
