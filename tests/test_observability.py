@@ -4,7 +4,9 @@ and the JSON lines a real ``tandem worker`` process writes to stderr."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import logging
 import signal
 import uuid
 from pathlib import Path
@@ -13,6 +15,8 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from temporalio.testing import WorkflowEnvironment
 
+from tandem.observability import requests
+from tandem.observability.logs import handler
 from tandem.observability.requests import HEADER
 from tests.support import (
     Mailbox,
@@ -205,6 +209,38 @@ async def test_o2_ready_still_reports_every_check(stack: Stack) -> None:
     assert ready.json()["checks"] == {"database": "ok", "temporal": "ok", "worker": "ok"}
 
 
+# -- log lines ---------------------------------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _logged(stream: io.StringIO, request_id: str | None) -> str:
+    logger = logging.getLogger(f"tests.o2.{uuid.uuid4().hex}")
+    logger.propagate = False
+    logger.addHandler(handler("auto", stream))
+    token = requests.current.set(request_id)
+    try:
+        logger.warning("booked %s", "it", extra={"meeting_id": "m-1"})
+    finally:
+        requests.current.reset(token)
+    return stream.getvalue()
+
+
+def test_o2_logs_are_text_at_a_terminal_and_json_lines_otherwise() -> None:
+    [line] = _logged(io.StringIO(), "r-1").splitlines()
+    event = json.loads(line)
+    assert event["message"] == "booked it" and event["level"] == "WARNING"
+    assert (event["request_id"], event["meeting_id"]) == ("r-1", "m-1")
+    assert event["time"].endswith("+00:00")
+
+    text = _logged(Terminal(), "r-2")
+    assert " WARNING tests.o2." in text and "[r-2]: booked it" in text
+    assert "[" not in _logged(Terminal(), None).split("WARNING", 1)[1]
+
+
 # -- a worker process --------------------------------------------------------------------------
 
 
@@ -265,6 +301,23 @@ async def test_o2_worker_serves_temporal_and_tandem_metrics_and_logs_json_with_t
             )
             assert value(scraped, "tandem_outbox_oldest_unsent_age_seconds") == 0
             assert ("tandem_reminder_lateness_seconds_count", frozenset()) in scraped
+
+            # Further along: the series workflow's activity starts each occurrence's meeting
+            # workflow, whose activity still logs the id of the request that made the series.
+            series_request = f"o2-{uuid.uuid4()}"
+            series = await stack.http.post(
+                "/v1/series",
+                json={
+                    "participant_id": participant.id,
+                    "name": "Weekly 1:1",
+                    "starts_at": at(days=1, hours=2),
+                    "duration_minutes": 30,
+                    "timezone": "Europe/London",
+                    "recurrence": "weekly",
+                },
+                headers={**facilitator.auth, HEADER: series_request},
+            )
+            assert series.status_code == 201, series.text
         finally:
             await _stop(worker)
 
@@ -280,3 +333,10 @@ async def test_o2_worker_serves_temporal_and_tandem_metrics_and_logs_json_with_t
     assert synced, lines
     assert {e.get("request_id") for e in synced} == {request_id}
     assert synced[0]["action"] == "created"
+    occurrences = {
+        e["meeting_id"]
+        for e in events
+        if e.get("request_id") == series_request
+        and e.get("temporal_activity", {}).get("activity_type") == "sync_meeting"
+    }
+    assert len(occurrences) >= 2 and meeting_id not in occurrences

@@ -64,18 +64,16 @@ class TextFormatter(logging.Formatter):
         return super().format(record)
 
 
-def handler(format: LogFormat, stream: TextIO | None = None) -> logging.Handler:
+def _as_json(format: LogFormat, stream: TextIO) -> bool:
     """``auto``: text when ``stream`` (stderr) is a terminal, JSON otherwise."""
+    return format == "json" or (format == "auto" and not stream.isatty())
+
+
+def handler(format: LogFormat, stream: TextIO | None = None) -> logging.Handler:
     stream = stream or sys.stderr
-    as_json = format == "json" or (format == "auto" and not stream.isatty())
     out = logging.StreamHandler(stream)
-    out.setFormatter(JsonFormatter() if as_json else TextFormatter())
+    out.setFormatter(JsonFormatter() if _as_json(format, stream) else TextFormatter())
     out.addFilter(RequestIdFilter())
-    if as_json:
-        # The workflow's and activity's details are fields of the line already; in text they
-        # stay at the end of the message, where a person reads them.
-        activity.logger.activity_info_on_message = False
-        workflow.logger.workflow_info_on_message = False
     return out
 
 
@@ -87,3 +85,8 @@ def configure(settings: Settings) -> None:
         root.removeHandler(existing)
     root.addHandler(handler(settings.log_format))
     root.setLevel(settings.log_level.upper())
+    if _as_json(settings.log_format, sys.stderr):
+        # The workflow's and activity's details are fields of the line already; in text they
+        # stay at the end of the message, where a person reads them.
+        activity.logger.activity_info_on_message = False
+        workflow.logger.workflow_info_on_message = False
