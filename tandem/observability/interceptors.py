@@ -3,7 +3,8 @@ into the workflows it starts or updates, and from there into their activities.
 
 Headers, not arguments: every workflow, update and activity keeps its one pydantic argument, and
 workflow code does not change (the id rides along with the commands it already issues). Headers
-are not sealed by the payload codec; a request id is a random token, nothing personal.
+are not sealed by the payload codec: a request id is a random token or a caller's plain one
+(tandem.observability.requests keeps out anything else).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ port (tandem.cli.worker), together with the Temporal SDK's (tandem.observability
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -20,6 +21,8 @@ from prometheus_client.registry import Collector
 from tandem.domain.errors import ErrorType
 from tandem.store import outbox
 from tandem.store.db import Database
+
+log = logging.getLogger(__name__)
 
 # -- API ---------------------------------------------------------------------------------------
 
@@ -97,8 +100,14 @@ class OutboxCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = datetime.now(UTC)
-        with self.db.reading() as session:
-            count, oldest = outbox.unsent_emails(session)
+        try:
+            with self.db.reading() as session:
+                count, oldest = outbox.unsent_emails(session)
+        except Exception:
+            # The rest of the scrape (Temporal's metrics) still tells what the worker is doing;
+            # the outbox's series go missing, which alerts on them notice.
+            log.warning("could not read the outbox backlog for metrics", exc_info=True)
+            return
         yield GaugeMetricFamily(
             "tandem_outbox_backlog", "E-mails in the outbox not sent yet (due or retrying)", count
         )

@@ -17,8 +17,9 @@ HEADER = "X-Request-ID"
 current: ContextVar[str | None] = ContextVar("tandem_request_id", default=None)
 
 # What a caller's id may look like: enough for UUIDs and the usual proxy formats, and nothing
-# that could forge a log line (newlines, quotes) or bloat every line of the work it starts.
-_ACCEPTED = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+# that could forge a log line (newlines, quotes) or bloat every line of the work it starts. No
+# "@": it travels unsealed in Temporal headers, and an e-mail address is no request id.
+_ACCEPTED = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
 
 
 def accepted_or_new(given: str | None) -> str:
