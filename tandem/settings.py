@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     def _empty_is_off(cls, value: object) -> object:
         return 0 if value in ("", None) else value
 
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'tandem.db'}"

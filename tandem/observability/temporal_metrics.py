@@ -73,25 +73,34 @@ class TemporalMetrics(Collector):
         # Scrapes come on the HTTP server's thread, drains also from the worker's event loop.
         self._lock = threading.Lock()
 
-    def drain(self) -> None:
-        with self._lock:
-            for update in self.buffer.retrieve_updates():
-                metric = update.metric
-                known = self._metrics.get(metric.name)
-                if known is None:
-                    known = _Metric(metric.kind, metric.description or metric.name, metric.unit)
-                    self._metrics[metric.name] = known
-                labels = tuple(sorted((k, str(v)) for k, v in update.attributes.items()))
-                if metric.kind == BUFFERED_METRIC_KIND_COUNTER:
-                    known.values[labels] = known.values.get(labels, 0) + update.value
-                elif metric.kind == BUFFERED_METRIC_KIND_GAUGE:
-                    known.values[labels] = update.value
-                else:
-                    known.histograms.setdefault(labels, _Histogram()).observe(update.value)
+    def drain(self, wait: bool = True) -> None:
+        """Fold the buffered updates in. ``wait=False`` (from the event loop) gives up at once
+        when a scrape holds the lock: that scrape drains, and the loop must not stall."""
+        if not self._lock.acquire(blocking=wait):
+            return
+        try:
+            self._fold()
+        finally:
+            self._lock.release()
+
+    def _fold(self) -> None:
+        for update in self.buffer.retrieve_updates():
+            metric = update.metric
+            known = self._metrics.get(metric.name)
+            if known is None:
+                known = _Metric(metric.kind, metric.description or metric.name, metric.unit)
+                self._metrics[metric.name] = known
+            labels = tuple(sorted((k, str(v)) for k, v in update.attributes.items()))
+            if metric.kind == BUFFERED_METRIC_KIND_COUNTER:
+                known.values[labels] = known.values.get(labels, 0) + update.value
+            elif metric.kind == BUFFERED_METRIC_KIND_GAUGE:
+                known.values[labels] = update.value
+            else:
+                known.histograms.setdefault(labels, _Histogram()).observe(update.value)
 
     async def drain_until(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            self.drain()
+            self.drain(wait=False)
             try:
                 await asyncio.wait_for(stop.wait(), DRAIN_EVERY_SECONDS)
             except TimeoutError:
@@ -102,10 +111,15 @@ class TemporalMetrics(Collector):
         return []
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily | HistogramMetricFamily]:
-        self.drain()
         with self._lock:
-            for name, metric in sorted(self._metrics.items()):
-                yield from _families(name, metric)
+            self._fold()
+            # Built under the lock, written out after it: formatting them takes the longest.
+            families = [
+                family
+                for name, metric in sorted(self._metrics.items())
+                for family in _families(name, metric)
+            ]
+        yield from families
 
 
 def _families(
