@@ -15,6 +15,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from temporalio.testing import WorkflowEnvironment
 
+from tandem.api.app import create_app
 from tandem.observability import requests
 from tandem.observability.logs import handler
 from tandem.observability.requests import HEADER
@@ -202,6 +203,37 @@ async def test_o2_the_api_process_logs_one_json_line_per_request_with_its_id(
     assert line["duration_ms"] >= 0
     # The path itself (an id, for other routes a secret link) is in no line.
     assert not [e for e in events if missing in json.dumps(e)]
+
+
+async def test_o2_a_fault_is_logged_with_its_request_id_and_answered_with_it(
+    stack: Stack,
+) -> None:
+    app = create_app(stack.settings)
+
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/v1/boom", boom)
+    stream = io.StringIO()
+    logger = logging.getLogger("tandem.api.requests")
+    logger.addHandler(out := handler("json", stream))
+    logger.setLevel(logging.INFO)
+    try:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+            got = await http.get("/v1/boom", headers={HEADER: "o2-fault"})
+    finally:
+        logger.removeHandler(out)
+        logger.setLevel(logging.NOTSET)
+    assert (got.status_code, got.text, got.headers[HEADER]) == (
+        500,
+        "Internal Server Error",
+        "o2-fault",
+    )
+    fault, request = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert fault["level"] == "ERROR" and "RuntimeError: a bug" in fault["exception"]
+    assert fault["request_id"] == request["request_id"] == "o2-fault"
+    assert (request["route"], request["status"]) == ("/v1/boom", 500)
 
 
 async def test_o2_ready_still_reports_every_check(stack: Stack) -> None:

@@ -13,6 +13,7 @@ import logging
 import time
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tandem.observability import requests
@@ -45,7 +46,7 @@ class Observe:
         request_id = requests.accepted_or_new(Headers(scope=scope).get(requests.HEADER))
         token = requests.current.set(request_id)
         started = time.perf_counter()
-        status = 500  # unless a response starts: an exception that escaped every handler
+        status: int | None = None  # until a response starts
 
         async def answer(message: Message) -> None:
             nonlocal status
@@ -56,7 +57,17 @@ class Observe:
 
         try:
             await self.app(scope, receive, answer)
+        except Exception:
+            # A fault no handler answered. Logged here, in the request's context, so that its
+            # traceback carries the request id; answered here as Starlette would (a bare 500),
+            # with the id the caller can quote. Past the start of a response there is nothing
+            # left to answer: the server closes the connection.
+            log.exception("%s %s failed", scope["method"], route_template(scope))
+            if status is not None:
+                raise
+            await PlainTextResponse("Internal Server Error", 500)(scope, receive, answer)
         finally:
+            status = status or 500
             elapsed = time.perf_counter() - started
             route = route_template(scope)
             method = scope["method"] if scope["method"] in METHODS else "other"
