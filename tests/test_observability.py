@@ -3,11 +3,9 @@ and the JSON lines a real ``tandem worker`` process writes to stderr."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
-import signal
 import uuid
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from tests.support import (
     running_stack,
     sqlite_target,
     start_tandem,
+    stop_tandem,
 )
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -56,16 +55,6 @@ async def scrape(url: str) -> Samples:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
     return samples(response.text)
-
-
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 # -- the API -----------------------------------------------------------------------------------
@@ -195,7 +184,7 @@ async def test_o2_the_api_process_logs_one_json_line_per_request_with_its_id(
             got = await http.get(missing, headers={**facilitator.auth, HEADER: request_id})
         assert got.status_code == 404 and got.headers[HEADER] == request_id
     finally:
-        await _stop(api)
+        await stop_tandem(api)
     events = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     [line] = [e for e in events if e.get("request_id") == request_id]
     assert line["logger"] == "tandem.api.requests"
@@ -352,7 +341,7 @@ async def test_o2_worker_serves_temporal_and_tandem_metrics_and_logs_json_with_t
             )
             assert series.status_code == 201, series.text
         finally:
-            await _stop(worker)
+            await stop_tandem(worker)
 
     lines = [line for line in log.read_text().splitlines() if line.strip()]
     events = [json.loads(line) for line in lines]  # every line is one JSON object
