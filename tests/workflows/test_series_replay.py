@@ -22,8 +22,8 @@ async def test_s3_a_series_created_and_edited_before_the_patch_replays() -> None
     raw = (HISTORIES / "series_create_and_edit_v1.json").read_text()
     events = json.loads(raw)["events"]
     workflow_id = events[0]["workflowExecutionStartedEventAttributes"]["workflowId"]
-    # With the interceptor workers run with: it adds request-id headers to commands that the
-    # recorded history's events do not have, and that must not count as a change (SPEC O2).
+    # With the interceptor workers now run with (SPEC O2): a history recorded before it, with
+    # no request ids in its headers, still replays.
     replayer = Replayer(
         workflows=[SeriesWorkflow],
         data_converter=DATA_CONVERTER,
