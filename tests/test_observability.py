@@ -12,12 +12,16 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from tandem.api.app import create_app
 from tandem.observability import requests
+from tandem.observability.interceptors import HEADER_KEY, RequestIdWorkerInterceptor
 from tandem.observability.logs import handler
 from tandem.observability.requests import HEADER
+from tandem.workflows.meeting import MeetingWorkflow
 from tests.support import (
+    DATA_CONVERTER,
     Mailbox,
     Stack,
     at,
@@ -340,6 +344,20 @@ async def test_o2_worker_serves_temporal_and_tandem_metrics_and_logs_json_with_t
                 headers={**facilitator.auth, HEADER: series_request},
             )
             assert series.status_code == 201, series.text
+
+            # The ids ride in the history's headers: it replays with the interceptor and, for a
+            # rollback to workers without it, without.
+            history = await stack.client.get_workflow_handle(
+                f"meeting-{meeting_id}"
+            ).fetch_history()
+            assert HEADER_KEY in history.to_json()
+            for interceptors in ([RequestIdWorkerInterceptor()], []):
+                replayed = await Replayer(
+                    workflows=[MeetingWorkflow],
+                    data_converter=DATA_CONVERTER,
+                    interceptors=interceptors,
+                ).replay_workflow(history, raise_on_replay_failure=False)
+                assert replayed.replay_failure is None, interceptors
         finally:
             await stop_tandem(worker)
 
