@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from harness import Tandem, cpu_seconds, running_tandem
+from harness import Tandem, running_tandem, tree_cpu_seconds
 
 CREATES_IN_FLIGHT = 8
 
@@ -125,7 +125,7 @@ def _others_cpu() -> float:
     """CPU of every process under this bench (tandem up's, the extra worker), without the
     bench's own polling."""
     own = os.times()
-    return cpu_seconds(os.getpid()) - own.user - own.system
+    return tree_cpu_seconds(os.getpid()) - own.user - own.system
 
 
 async def main() -> None:

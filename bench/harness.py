@@ -29,21 +29,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def cpu_seconds(root: int) -> float:
-    """User + system CPU of process ``root`` and its live descendants (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    pending = [root]
+def tree_cpu_seconds(root: int) -> float:
+    """CPU of process ``root`` and its live descendants (Linux /proc)."""
+    total, pending = 0.0, [root]
     while pending:
         pid = pending.pop()
         try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
+            total += cpu_seconds(pid)
             with open(f"/proc/{pid}/task/{pid}/children") as f:
                 pending += [int(p) for p in f.read().split()]
         except (FileNotFoundError, ProcessLookupError):
@@ -57,6 +59,23 @@ class Tandem:
     data_dir: Path
     temporal: str
     process: asyncio.subprocess.Process
+    worker_metrics_port: int = 0  # where its worker serves Prometheus metrics (0: off)
+
+    def children(self) -> dict[str, int]:
+        """The supervisor's children by role: ``{"worker": pid, "api": pid, "temporal": pid}``
+        (Linux /proc), for benches that measure each process's CPU."""
+        found: dict[str, int] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+                command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid != self.process.pid:
+                continue
+            role = next((c.decode() for c in command if c in (b"worker", b"api")), "temporal")
+            found[role] = int(stat.parent.name)
+        return found
 
     @property
     def database(self) -> str:
@@ -86,11 +105,12 @@ async def running_tandem(*extra: str, env: dict[str, str] | None = None) -> Asyn
     """``tandem up`` (Temporal dev server, worker and API processes, SQLite) for the block;
     ``env`` sets TANDEM_* settings (any others in the environment are ignored)."""
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as folder:
-        api, temporal, ui = free_port(), free_port(), free_port()
+        api, temporal, ui, metrics = free_port(), free_port(), free_port(), free_port()
         variables = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "tandem.cli.main", "up", "--data-dir", folder,
-            "--api-port", str(api), "--temporal-port", str(temporal), "--ui-port", str(ui), *extra,
+            "--api-port", str(api), "--temporal-port", str(temporal), "--ui-port", str(ui),
+            "--worker-metrics-port", str(metrics), *extra,
             env={**variables, **(env or {})},
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
@@ -104,7 +124,7 @@ async def running_tandem(*extra: str, env: dict[str, str] | None = None) -> Asyn
                     await asyncio.sleep(0.2)
                 else:
                     raise SystemExit("tandem up did not become ready")
-            yield Tandem(url, Path(folder), f"127.0.0.1:{temporal}", process)
+            yield Tandem(url, Path(folder), f"127.0.0.1:{temporal}", process, metrics)
         finally:
             process.send_signal(signal.SIGINT)
             await process.wait()

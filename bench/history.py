@@ -18,18 +18,18 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from harness import cpu_seconds, percentile, running_tandem
+from harness import percentile, running_tandem, tree_cpu_seconds
 
 
 async def _timed(http: httpx.AsyncClient, path: str, runs: int, root: int) -> tuple[list, float]:
     took = []
-    cpu = cpu_seconds(root)
+    cpu = tree_cpu_seconds(root)
     for _ in range(runs):
         started = time.perf_counter()
         answer = await http.get(path)
         took.append((time.perf_counter() - started) * 1000)
         answer.raise_for_status()
-    return took, (cpu_seconds(root) - cpu) / runs
+    return took, (tree_cpu_seconds(root) - cpu) / runs
 
 
 async def main() -> None:

@@ -5,14 +5,20 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "tandem"
+
+
+# tandem.observability.logs: "auto" is text when stderr is a terminal, JSON lines otherwise.
+LogFormat = Literal["auto", "json", "text"]
+LogLevel = Literal["debug", "info", "warning", "error"]
 
 
 class Settings(BaseSettings):
@@ -56,6 +62,22 @@ class Settings(BaseSettings):
     calendar_key: SecretStr | None = None
     calendar_allowed_networks: str = ""
     calendar_max_bytes: int = 5 * 2**20
+    # SPEC O2. Logs of `tandem worker` and `tandem api` (tandem.observability.logs).
+    log_format: LogFormat = "auto"
+    log_level: LogLevel = "info"
+    # Where a worker serves Prometheus metrics (its own and the Temporal SDK's); 0 is off.
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = Field(0, ge=0, le=65535)
+
+    @field_validator("worker_metrics_port", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: object) -> object:
+        return 0 if value in ("", None) else value
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @property
     def database(self) -> str:

@@ -12,6 +12,7 @@ import base64
 import contextlib
 import json
 import os
+import signal
 import socket
 import sys
 import threading
@@ -428,6 +429,18 @@ async def start_tandem(
             stdout=output,
             stderr=output,
         )
+
+
+async def stop_tandem(process: asyncio.subprocess.Process, grace: float = 20) -> None:
+    """SIGTERM, as a supervisor stops a ``tandem`` process; SIGKILL if it outstays ``grace``."""
+    if process.returncode is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), grace)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
 
 
 async def api_command(stack: Stack, who: Person, *args: str) -> tuple[int, str, str]:

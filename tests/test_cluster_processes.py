@@ -34,6 +34,7 @@ from tests.support import (
     is_ready,
     running_stack,
     start_tandem,
+    stop_tandem,
 )
 
 CREATES = 200
@@ -41,17 +42,6 @@ IN_FLIGHT = 16
 KILL_AFTER = 40  # answered creates before the first worker dies
 ATTEMPTS = 30
 LOAD_SECONDS = 60  # for the whole load, kill and recovery included
-
-
-async def _stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        await asyncio.wait_for(process.wait(), 20)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
 
 
 async def test_o3_two_apis_two_workers_a_worker_killed_mid_load_loses_and_duplicates_nothing(
@@ -207,5 +197,5 @@ async def test_o3_two_apis_two_workers_a_worker_killed_mid_load_loses_and_duplic
                 assert len(ids) == 1, ids
     finally:
         for process in processes:
-            await _stop(process)
+            await stop_tandem(process)
         drop_schema(target)

@@ -59,6 +59,7 @@ async def test_the_readme_tour_runs_against_tandem_up_demo(tmp_path: Path) -> No
     up = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tandem.cli.main", "up", "--demo", "--data-dir", str(tmp_path),
         "--api-port", str(api), "--temporal-port", str(temporal), "--ui-port", str(ui),
+        "--worker-metrics-port", str(free_port()),
         env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{api}"

@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 from sqlalchemy.orm import Session
 
+from tandem.observability.metrics import NOTIFICATIONS_SENT
 from tandem.store import outbox
 from tandem.store.db import Database
 from tandem.store.schema import NotificationRow
@@ -152,7 +153,9 @@ class MailDispatcher:
             if row is None:
                 return delivered
             outcome = await self._send(row)
-            delivered += outcome.error is None
+            if outcome.error is None:
+                delivered += 1
+                NOTIFICATIONS_SENT.labels(row.kind).inc()
 
     async def _send(self, row: NotificationRow) -> Outcome:
         sending = asyncio.ensure_future(self.transport.send(build_message(row, self.sender)))

@@ -18,7 +18,10 @@ from temporalio import activity
 from tandem.activities.errors import business_rules
 from tandem.activities.messages import SYNC_MEETING, AppliedChange, SyncMeeting, SyncResult
 from tandem.activities.notify import people_involved, render
+from tandem.domain import lifecycle
 from tandem.domain.meetings import Clash, MeetingStatus
+from tandem.domain.notifications import NotificationKind
+from tandem.observability.metrics import REMINDER_LATENESS
 from tandem.settings import Settings
 from tandem.store import bookings, content, idempotency, meetings, outbox, users
 from tandem.store.db import Database
@@ -39,6 +42,19 @@ class MeetingActivities:
             overlaps, queued = await self.db.write(lambda session: self._apply(session, request))
         if queued:
             self.on_outbox()
+            _observe_reminder(request)
+        # Ids and the action only: names, reasons and times are personal or belong to the
+        # history (O1), not to logs.
+        activity.logger.info(
+            "meeting %s: %s",
+            request.meeting.id,
+            request.event.action,
+            extra={
+                "meeting_id": request.meeting.id,
+                "action": request.event.action,
+                "notifications": queued,
+            },
+        )
         return SyncResult(accepted_overlaps=overlaps)
 
     def _apply(self, session: Session, request: SyncMeeting) -> tuple[list[Clash], int]:
@@ -66,3 +82,11 @@ class MeetingActivities:
             meeting, request.notify, people, secret=self.secret, base_url=self.base_url, now=now
         )
         return overlaps, outbox.enqueue(session, messages, now)
+
+
+def _observe_reminder(request: SyncMeeting) -> None:
+    """Reminder lateness (SPEC O2), once: only the run that wrote the outbox rows counts. Under
+    a time-skipping test server the due time is ahead of the real clock: that is 0 s late."""
+    if any(notice.kind is NotificationKind.REMINDER for notice in request.notify):
+        late = datetime.now(UTC) - lifecycle.reminder_time(request.meeting)
+        REMINDER_LATENESS.observe(max(late.total_seconds(), 0.0))

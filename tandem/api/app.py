@@ -12,6 +12,7 @@ from temporalio.client import Client
 from tandem import web
 from tandem.api import errors, openapi
 from tandem.api.limits import BodyLimit
+from tandem.api.observe import Observe
 from tandem.api.routes import (
     attachments,
     calendars,
@@ -30,6 +31,7 @@ from tandem.api.routes import (
     users,
     wfm,
 )
+from tandem.observability.interceptors import carrying_request_ids
 from tandem.settings import Settings
 from tandem.store.db import Database
 from tandem.usecases.context import Services
@@ -45,7 +47,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_db = db is None
         database = db or Database(settings.database, schema=settings.database_schema)
-        temporal = client or await connect(settings)
+        # A client the tests share gets the interceptor that carries request ids into workflows.
+        temporal = carrying_request_ids(client) if client else await connect(settings)
         wait = timedelta(seconds=settings.update_wait_seconds)
         app.state.services = Services.connected(settings, database, temporal, wait=wait)
         try:
@@ -59,6 +62,7 @@ def create_app(
     errors.install(app)
     app.add_middleware(BodyLimit, json_cap=settings.max_json_body_bytes)
     app.add_middleware(codec.CodecCors, ui_url=settings.temporal_ui_url)
+    app.add_middleware(Observe)  # the outermost: it sees every answer, and times all of it
     openapi.install(app)
     for module in (
         health,

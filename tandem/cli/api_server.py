@@ -66,6 +66,10 @@ def api_config(app: Any, settings: Settings) -> uvicorn.Config:
         host=settings.api_host,
         port=settings.api_port,
         log_level="warning",
+        # uvicorn's records go to the root logger, formatted like every other line (JSON or
+        # text, tandem.observability.logs); requests are logged by tandem.api.observe.
+        log_config=None,
+        access_log=False,
         http=HeadDeadlineProtocol,
         timeout_keep_alive=timeout,  # typed int, but any number of seconds works
         # On SIGTERM, requests still running get this long; `tandem up` kills at 9 s.

@@ -29,7 +29,12 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _up(args: argparse.Namespace) -> int:
     from tandem.cli.up import CannotStart, Ports, up
 
-    ports = Ports(api=args.api_port, temporal=args.temporal_port, ui=args.ui_port)
+    ports = Ports(
+        api=args.api_port,
+        temporal=args.temporal_port,
+        ui=args.ui_port,
+        worker_metrics=args.worker_metrics_port,
+    )
     try:
         return asyncio.run(up(_settings(args), ports, args.demo))
     except CannotStart as error:
@@ -40,12 +45,18 @@ def _worker(args: argparse.Namespace) -> int:
     import uvloop
 
     from tandem.cli.worker import run_worker
+    from tandem.observability import logs
+
+    settings = _settings(args)
+    if args.metrics_port is not None:
+        settings = settings.model_copy(update={"worker_metrics_port": args.metrics_port})
+    logs.configure(settings)
 
     async def main() -> None:
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-        await run_worker(_settings(args), stop)
+        await run_worker(settings, stop)
 
     # uvloop: cheaper wake-ups when the database threads hand results back to the loop.
     uvloop.run(main())
@@ -57,8 +68,10 @@ def _api(args: argparse.Namespace) -> int:
 
     from tandem.api.app import create_app
     from tandem.cli.api_server import api_config
+    from tandem.observability import logs
 
     settings = _settings(args)
+    logs.configure(settings)
     server = uvicorn.Server(api_config(create_app(settings), settings))
     server.run()
     return 0 if server.started else 3  # as uvicorn.run: 3 when it could not start (a taken port)
@@ -272,6 +285,16 @@ def _api_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return port
+
+
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -290,9 +313,21 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--api-port", type=int, default=8000)
     up.add_argument("--temporal-port", type=int, default=7233)
     up.add_argument("--ui-port", type=int, default=8233)
+    up.add_argument(
+        "--worker-metrics-port",
+        type=_port,
+        default=9464,
+        help="where the worker serves Prometheus metrics (default 9464; 0: off)",
+    )
     up.set_defaults(run=_up)
 
-    command("worker", "run a worker against TANDEM_TEMPORAL_ADDRESS").set_defaults(run=_worker)
+    worker = command("worker", "run a worker against TANDEM_TEMPORAL_ADDRESS")
+    worker.add_argument(
+        "--metrics-port",
+        type=_port,
+        help="serve Prometheus metrics on this port (default: TANDEM_WORKER_METRICS_PORT; 0: off)",
+    )
+    worker.set_defaults(run=_worker)
     command("api", "serve the HTTP API on TANDEM_API_HOST:TANDEM_API_PORT").set_defaults(run=_api)
     command("migrate", "bring the database schema up to date").set_defaults(run=_migrate)
     setup = command(

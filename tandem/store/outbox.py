@@ -107,6 +107,16 @@ def mark_read(
     return row
 
 
+def unsent_emails(session: Session) -> tuple[int, datetime | None]:
+    """How many e-mails wait to be sent (due or retrying), and when the oldest was written."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(NotificationRow.created_at)).where(
+            NotificationRow.email_status == EmailStatus.PENDING.value
+        )
+    ).one()
+    return count, oldest
+
+
 def lease_next_email(session: Session, now: datetime, lease: timedelta) -> NotificationRow | None:
     """The next due e-mail, leased until ``now + lease``: hidden from every dispatcher (this one
     included) until it is marked or the lease runs out. One at a time, so a dispatcher that dies

@@ -26,6 +26,7 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
 from tandem.domain.errors import ERRORS_BY_TYPE, Conflict, DomainError
@@ -33,6 +34,7 @@ from tandem.domain.meetings import Create, Meeting, MeetingInput
 from tandem.domain.plans import PlanCommit, PlanProgress, PlanState
 from tandem.domain.reassignments import BulkReassign
 from tandem.domain.series import CreateSeries, Series, SeriesInput
+from tandem.observability.interceptors import RequestIdClientInterceptor
 from tandem.settings import Settings
 from tandem.usecases.payload_codec import data_converter
 from tandem.workflows import search_attributes
@@ -70,11 +72,14 @@ class Unreachable(BackendUnavailable):
     message = "the scheduling backend (Temporal) could not be reached; nothing was applied"
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
+    """``runtime``: the worker's, which records the SDK's metrics (tandem.observability)."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
+        interceptors=[RequestIdClientInterceptor()],
+        runtime=runtime,
     )
 
 

@@ -22,6 +22,7 @@ from tandem.web.render import page
 
 NOT_WEB = (
     "/v1", "/codec", "/guest", "/health", "/ready", "/docs", "/redoc", "/openapi.json", "/static",
+    "/metrics",
 )  # fmt: skip
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]

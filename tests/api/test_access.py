@@ -56,10 +56,12 @@ async def history(stack: Stack, meeting_id: str, viewer: Person) -> list[dict[st
 # -- every route of the app ------------------------------------------------------------------
 
 # Public by design (DESIGN.md: all under bearer auth except /health, /ready and guest links),
-# plus FastAPI's own documentation routes.
+# Prometheus' /metrics (SPEC O2: scrapers hold no token, and it holds nothing personal), plus
+# FastAPI's own documentation routes.
 PUBLIC = {
     ("GET", "/health"),
     ("GET", "/ready"),
+    ("GET", "/metrics"),
     ("GET", "/guest/{token}"),
     ("GET", "/v1/users/{user_id}/calendar.ics"),  # its secret link stands in (issue 10)
     ("GET", "/openapi.json"),
@@ -266,7 +268,7 @@ async def test_a3_401_comes_before_any_look_at_the_body(stack: Stack) -> None:
 
 
 async def test_a3_public_routes_need_no_token(stack: Stack) -> None:
-    for path in ("/health", "/ready"):
+    for path in ("/health", "/ready", "/metrics"):
         assert (await stack.http.get(path)).status_code == 200, path
     # An unknown guest link is a 404, not a 401: guest links carry their own signature (M9).
     assert (await stack.http.get("/guest/not-a-real-token")).status_code == 404

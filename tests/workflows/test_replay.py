@@ -21,6 +21,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from tandem.cli.worker import WORKFLOWS, sandboxed_runner
+from tandem.observability.interceptors import RequestIdWorkerInterceptor
 from tests.support import DATA_CONVERTER
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
@@ -239,11 +240,13 @@ def test_o1_each_recorded_history_holds_what_its_name_claims(path: Path) -> None
 async def test_o3_a_recorded_history_replays_on_the_current_workflow_code(path: Path) -> None:
     raw, events = _load(path)
     workflow_id = events[0]["workflowExecutionStartedEventAttributes"].get("workflowId", path.stem)
-    # As the tests' workers run: every workflow type, the sandbox, the sealing converter.
+    # As the tests' workers run: every workflow type, the sandbox, the sealing converter,
+    # and the request-id interceptor (O2), which histories recorded before it must not mind.
     replayer = Replayer(
         workflows=list(WORKFLOWS),
         workflow_runner=sandboxed_runner(),
         data_converter=DATA_CONVERTER,
+        interceptors=[RequestIdWorkerInterceptor()],
     )
     result = await replayer.replay_workflow(
         WorkflowHistory.from_json(workflow_id, raw), raise_on_replay_failure=False

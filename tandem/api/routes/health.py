@@ -1,5 +1,5 @@
-"""Liveness and readiness (SPEC O2): ready means the database and Temporal answer and a worker
-polls the task queue."""
+"""Liveness, readiness and metrics (SPEC O2): ready means the database and Temporal answer and a
+worker polls the task queue; ``/metrics`` is Prometheus' (tandem.observability.metrics)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
@@ -82,3 +83,10 @@ async def ready(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
         "tzdata": zone_data_version(),
     }
     return JSONResponse(body, 200 if ok else 503)
+
+
+# Public like /health, for scrapers that hold no token: every label is a route template, a
+# method, a status or a kind, nothing personal. Not in the OpenAPI schema: it is for Prometheus.
+@router.get("/metrics", include_in_schema=False)
+async def metrics() -> Response:
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

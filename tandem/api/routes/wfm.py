@@ -5,7 +5,8 @@ Who: imports need ``wfm.schedule.import`` (quality managers, admins), views ``wf
 (supervisors and up); the permission is checked before the body is read, so a caller without it
 gets 403 whatever they send. Rules about the data are in :mod:`tandem.domain.wfm`. An import is
 all or nothing: any error (422 naming the field path, or for CSV the line and column; 409 for an
-agent of another business unit or a changed business-unit zone) leaves the stored data as it was.
+agent of another business unit or a changed business-unit zone) leaves the stored data as it was,
+and is counted in ``tandem_import_failures_total{source="wfm"}`` (SPEC O2).
 
 Times in the answers of the GET endpoints are in the business unit's zone, with their offset, so
 they read like the WFM system's own and can be sent back as they are.
@@ -42,6 +43,7 @@ from tandem.domain.wfm import (
     ScheduleImport,
     StaffingImport,
 )
+from tandem.observability.metrics import WFM_IMPORTS, counting_failures
 from tandem.store.wfm import StoredShift, WfmActivity
 from tandem.usecases import wfm as uc
 from tandem.usecases.wfm import check_import
@@ -76,8 +78,9 @@ def _parse(model: type[Any], raw: bytes) -> Any:
 async def put_schedules(request: Request, user: CurrentUser, svc: Svc) -> dict:
     """Replace a business unit's week(s) of shifts and activities (see tandem.domain.wfm)."""
     check_import(user)
-    body: ScheduleImport = _parse(ScheduleImport, await _body(request, MAX_JSON_BYTES))
-    return (await uc.import_schedule(svc, user, body)).summary()
+    with counting_failures(WFM_IMPORTS):
+        body: ScheduleImport = _parse(ScheduleImport, await _body(request, MAX_JSON_BYTES))
+        return (await uc.import_schedule(svc, user, body)).summary()
 
 
 @router.post(
@@ -105,15 +108,16 @@ async def import_schedules_csv(request: Request, user: CurrentUser, svc: Svc) ->
     form field ``file`` (multipart/form-data). Columns: see tandem.domain.wfm.parse_schedule_csv.
     """
     check_import(user)
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            raise invalid("file", "send the CSV as the form field 'file'")
-        raw = await upload.read(MAX_CSV_BYTES + 1)
-    else:
-        raw = await _body(request, MAX_CSV_BYTES)
-    return (await uc.import_schedule_csv(svc, user, raw)).summary()
+    with counting_failures(WFM_IMPORTS):
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            form = await request.form()
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise invalid("file", "send the CSV as the form field 'file'")
+            raw = await upload.read(MAX_CSV_BYTES + 1)
+        else:
+            raw = await _body(request, MAX_CSV_BYTES)
+        return (await uc.import_schedule_csv(svc, user, raw)).summary()
 
 
 @router.put(
@@ -126,8 +130,9 @@ async def put_staffing(request: Request, user: CurrentUser, svc: Svc) -> dict:
     """Replace a business unit's staffing (forecast and scheduled headcount per 15 minutes) from
     the first interval given to the end of the last one."""
     check_import(user)
-    body: StaffingImport = _parse(StaffingImport, await _body(request, MAX_JSON_BYTES))
-    return (await uc.import_staffing(svc, user, body)).summary()
+    with counting_failures(WFM_IMPORTS):
+        body: StaffingImport = _parse(StaffingImport, await _body(request, MAX_JSON_BYTES))
+        return (await uc.import_staffing(svc, user, body)).summary()
 
 
 Unit = Annotated[BusinessUnit, Query()]
