@@ -59,8 +59,9 @@ IMPORT_FAILURES = Counter(
     "Imports that failed and changed nothing, by source and error type",
     ["source", "error"],
 )
-# The sources: one label value per kind of import. Calendar imports (K1-K3) are to add theirs.
+# The sources: one label value per kind of import.
 WFM_IMPORTS = "wfm"
+CALENDAR_IMPORTS = "calendar"  # reading a connected calendar's candidates, importing them (K2)
 
 
 def _error_type(error: Exception) -> str:

@@ -250,3 +250,6 @@ async def test_k1_k4_private_addresses_bad_passwords_and_big_calendars(
     assert broken["status"] == "error" and "not valid iCalendar" in broken["error"]
     failing = await stack.http.get(f"/v1/calendars/{broken['id']}/candidates", headers=sam.auth)
     assert failing.status_code == 409 and "not valid iCalendar" in failing.text
+    # O2: counted where ops look.
+    metrics = (await stack.http.get("/metrics")).text
+    assert 'tandem_import_failures_total{error="Conflict",source="calendar"}' in metrics

@@ -1,5 +1,7 @@
 """Calendars (issue 10): a person's feed, which calendar apps poll without a bearer header,
-and the CalDAV / ICS calendars people connect (K1, K2; rules in tandem.usecases.calendars)."""
+and the CalDAV / ICS calendars people connect (K1, K2; rules in tandem.usecases.calendars).
+A failed candidates read or import counts in ``tandem_import_failures_total{source="calendar"}``
+(SPEC O2)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from tandem.api.responses import (
 )
 from tandem.api.services import Svc
 from tandem.domain.calendars import CalendarConnection
+from tandem.observability.metrics import CALENDAR_IMPORTS, counting_failures
 from tandem.usecases import calendar_feed as feeds
 from tandem.usecases import calendars as connected
 from tandem.usecases.calendars import CalendarConnect, CalendarImport
@@ -83,7 +86,8 @@ async def delete_calendar(calendar_id: str, user: CurrentUser, svc: Svc) -> Resp
 async def calendar_candidates(calendar_id: str, user: CurrentUser, svc: Svc) -> dict:
     """The events of the next four weeks that could become 1:1s: recurring weekly, biweekly,
     triweekly or monthly, or one-off, each with exactly one other Tandem user."""
-    found = await connected.candidates(svc, user, calendar_id)
+    with counting_failures(CALENDAR_IMPORTS):
+        found = await connected.candidates(svc, user, calendar_id)
     return {
         "items": [
             {
@@ -113,7 +117,8 @@ async def import_from_calendar(
     calendar_id: str, body: CalendarImport, user: CurrentUser, svc: Svc
 ) -> dict:
     """The chosen candidates as series or one-off 1:1s that you facilitate (S2 holds)."""
-    done = await connected.import_events(svc, user, calendar_id, body)
+    with counting_failures(CALENDAR_IMPORTS):
+        done = await connected.import_events(svc, user, calendar_id, body)
     return {
         "items": [
             {"candidate_id": i.candidate_id, "series_id": i.series_id, "meeting_id": i.meeting_id}
