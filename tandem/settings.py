@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     calendar_key: SecretStr | None = None
     calendar_allowed_networks: str = ""
     calendar_max_bytes: int = 5 * 2**20
+    # How often a connected calendar is read again to follow its changes (K3).
+    calendar_sync_seconds: int = Field(900, ge=5)
     # SPEC O2. Logs of `tandem worker` and `tandem api` (tandem.observability.logs).
     log_format: LogFormat = "auto"
     log_level: LogLevel = "info"

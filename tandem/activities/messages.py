@@ -35,6 +35,7 @@ MOVE_TARGET = "move_target"
 MOVE_TARGETS = "move_targets"
 RECORD_REASSIGNMENT = "record_reassignment"
 RECORD_REASSIGNMENT_STEP = "record_reassignment_step"
+SYNC_CALENDAR = "sync_calendar"
 
 # The id prefix of an update sent for a request with an Idempotency-Key: the transaction that
 # applies it also records its outcome, so a retry whose first answer was lost gets that answer.
@@ -142,3 +143,9 @@ class MoveTargets(BaseModel):
 
     job: BulkReassign
     targets: list[Target]
+
+
+class SyncCalendar(BaseModel):
+    """One pass of a connected calendar's sync (K3)."""
+
+    connection_id: str

@@ -161,3 +161,30 @@ def _list(value: object) -> list[object]:
 def _address(value: object) -> str:
     text = str(value or "").strip()
     return text[7:].lower() if text.lower().startswith("mailto:") else ""
+
+
+@dataclass(frozen=True)
+class Master:
+    """A calendar event as a whole (its series, not one occurrence): what sync compares."""
+
+    summary: str
+    starts_at: datetime | None  # None for an all-day or broken start
+
+
+def masters(calendars: list[Calendar], *, owner_zone: str) -> dict[str, Master]:
+    """Every event of the calendars by UID (the recurring ones by their master)."""
+    found: dict[str, Master] = {}
+    for raw in calendars:
+        zone = ZoneInfo(str(raw.get("X-WR-TIMEZONE") or owner_zone))
+        for event in x_wr_timezone.to_standard(raw).walk("VEVENT"):
+            if "RECURRENCE-ID" in event:
+                continue
+            start = event.get("DTSTART")
+            moment = start.dt if start is not None else None
+            if not isinstance(moment, datetime):
+                moment = None
+            elif moment.tzinfo is None:
+                moment = moment.replace(tzinfo=zone)
+            summary = str(event.get("SUMMARY", "")).strip() or "(no title)"
+            found[str(event.get("UID", ""))] = Master(summary, moment)
+    return found

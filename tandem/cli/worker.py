@@ -15,6 +15,7 @@ from temporalio.runtime import Runtime
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from tandem.activities.calendars import CalendarActivities
 from tandem.activities.digest import DigestActivities
 from tandem.activities.mail import FileTransport, MailDispatcher, SmtpTransport
 from tandem.activities.meetings import MeetingActivities
@@ -30,6 +31,7 @@ from tandem.store.db import Database
 from tandem.usecases.context import Services
 from tandem.usecases.temporal import AlreadyFinished, MeetingGateway, connect
 from tandem.workflows.bulk_reassign import BulkReassignmentWorkflow
+from tandem.workflows.calendar_sync import CalendarSyncWorkflow
 from tandem.workflows.digest import DigestInput, DigestWorkflow
 from tandem.workflows.digest import workflow_id as digest_workflow_id
 from tandem.workflows.meeting import MeetingWorkflow
@@ -42,6 +44,7 @@ WORKFLOWS: Sequence[type] = (
     MeetingWorkflow,
     SeriesWorkflow,
     DigestWorkflow,
+    CalendarSyncWorkflow,
     PlanCommitWorkflow,
     BulkReassignmentWorkflow,
 )
@@ -81,7 +84,9 @@ def build_worker(
     series = SeriesActivities(db, gateway, AlreadyFinished, on_outbox)
     digests = DigestActivities(db, on_outbox)
     plans = PlanActivities(db, gateway, AlreadyFinished)
-    reassignments = ReassignmentActivities(Services.connected(settings, db, client))
+    svc = Services.connected(settings, db, client)
+    reassignments = ReassignmentActivities(svc)
+    calendars = CalendarActivities(svc)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -101,6 +106,7 @@ def build_worker(
             reassignments.move_targets,
             reassignments.record,
             reassignments.record_step,
+            calendars.sync,
         ],
         # The sandbox re-imports (and recompiles) workflow modules for every new run: measured
         # (bench/workflow_sandbox.py) at 39-47 % of a sandboxed worker's CPU when creating

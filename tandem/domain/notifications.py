@@ -25,6 +25,7 @@ class NotificationKind(StrEnum):
     OCCURRENCE_CLASH = "occurrence_clash"
     DIGEST = "weekly_digest"
     INVALID_SCHEDULE = "invalid_schedule"
+    CALENDAR_UNREACHABLE = "calendar_unreachable"  # K4: told once per outage
 
 
 class Recipient(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -56,20 +57,37 @@ def connections_of(session: Session, owner_id: str) -> list[CalendarConnection]:
     return [_connection(r) for r in rows]
 
 
-def record_read(session: Session, connection_id: str, error: str | None, now: datetime) -> None:
-    """The outcome of the latest read of the calendar."""
+def record_read(session: Session, connection_id: str, error: str | None, now: datetime) -> bool:
+    """The outcome of the latest read of the calendar; whether it just started failing (it
+    read fine before), which its owner is told about once."""
     row = session.get(CalendarConnectionRow, connection_id)
     if row is None:
-        return
+        return False
+    was_ok = row.status == ConnectionStatus.OK.value
     row.status = (ConnectionStatus.ERROR if error else ConnectionStatus.OK).value
     row.error = error
     if error is None:
         row.last_synced_at = now
+    return was_ok and error is not None
 
 
 def delete_connection(session: Session, connection_id: str) -> None:
     session.execute(delete(CalendarLinkRow).where(CalendarLinkRow.calendar_id == connection_id))
     session.execute(delete(CalendarConnectionRow).where(CalendarConnectionRow.id == connection_id))
+
+
+@dataclass(frozen=True)
+class Link:
+    uid: str
+    series_id: str | None
+    meeting_id: str | None
+
+
+def links_of(session: Session, connection_id: str) -> list[Link]:
+    rows = session.scalars(
+        select(CalendarLinkRow).where(CalendarLinkRow.calendar_id == connection_id)
+    )
+    return [Link(r.uid, r.series_id, r.meeting_id) for r in rows]
 
 
 def linked_uids(session: Session, connection_id: str) -> set[str]:

@@ -11,6 +11,7 @@ from tandem.settings import Settings
 from tandem.store.db import Database
 from tandem.usecases.temporal import (
     UPDATE_TIMEOUT,
+    CalendarSyncGateway,
     MeetingGateway,
     PlanGateway,
     ReassignmentGateway,
@@ -27,6 +28,7 @@ class Services:
     series: SeriesGateway
     plans: PlanGateway
     reassignments: ReassignmentGateway
+    calendars: CalendarSyncGateway
     wfm: WfmCache = field(default_factory=WfmCache)
 
     @classmethod
@@ -42,4 +44,7 @@ class Services:
             series=SeriesGateway(client, queue, wait=wait),
             plans=PlanGateway(client, queue),
             reassignments=ReassignmentGateway(client, queue),
+            calendars=CalendarSyncGateway(
+                client, queue, timedelta(seconds=settings.calendar_sync_seconds)
+            ),
         )

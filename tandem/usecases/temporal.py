@@ -14,6 +14,7 @@ if Temporal could not be reached (nothing was applied).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -40,6 +41,8 @@ from tandem.usecases.payload_codec import data_converter
 from tandem.workflows import search_attributes
 from tandem.workflows.bulk_reassign import BulkReassignmentWorkflow
 from tandem.workflows.bulk_reassign import workflow_id as reassignment_workflow_id
+from tandem.workflows.calendar_sync import CalendarSyncInput, CalendarSyncWorkflow
+from tandem.workflows.calendar_sync import workflow_id as calendar_workflow_id
 from tandem.workflows.meeting import UPDATES, MeetingWorkflow, workflow_id
 from tandem.workflows.plan_commit import PlanCommitWorkflow
 from tandem.workflows.plan_commit import workflow_id as plan_workflow_id
@@ -273,3 +276,37 @@ class ReassignmentGateway:
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             static_summary=f"reassign from {job.from_user_id} to {job.to_user_id} ({job.scope})",
         )
+
+
+class CalendarSyncGateway:
+    """Connected calendars (K3): one sync workflow per connection, started with it."""
+
+    def __init__(self, client: Client, task_queue: str, every: timedelta) -> None:
+        self.client = client
+        self.task_queue = task_queue
+        self.every = every
+
+    async def start(self, connection_id: str) -> None:
+        await self.client.start_workflow(
+            CalendarSyncWorkflow.run,
+            CalendarSyncInput(
+                connection_id=connection_id, every_seconds=int(self.every.total_seconds())
+            ),
+            id=calendar_workflow_id(connection_id),
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            static_summary=f"keep calendar {connection_id} in step",
+        )
+
+    async def stop(self, connection_id: str) -> None:
+        await self._signal(connection_id, CalendarSyncWorkflow.stop)
+
+    async def sync_now(self, connection_id: str) -> None:
+        await self._signal(connection_id, CalendarSyncWorkflow.sync_now)
+
+    async def _signal(self, connection_id: str, signal: Any) -> None:
+        handle = self.client.get_workflow_handle_for(
+            CalendarSyncWorkflow.run, calendar_workflow_id(connection_id)
+        )
+        with contextlib.suppress(RPCError):  # ended (the connection is gone): nothing to tell
+            await handle.signal(signal)

@@ -144,6 +144,7 @@ AUTHENTICATED: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/v1/calendars"): None,
     ("DELETE", "/v1/calendars/{calendar_id}"): None,
     ("GET", "/v1/calendars/{calendar_id}/candidates"): None,
+    ("POST", "/v1/calendars/{calendar_id}/sync"): None,
     ("POST", "/v1/calendars/{calendar_id}/import"): {"candidate_ids": ["x"]},
     ("PUT", "/v1/wfm/schedules"): {"business_unit": "x", "timezone": "UTC", "agents": []},
     ("POST", "/v1/wfm/schedules/import"): None,

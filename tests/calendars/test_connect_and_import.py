@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tandem.store.schema import CalendarConnectionRow
 from tests.calendars.servers import Radicale, file_server, radicale
-from tests.support import Person, Stack
+from tests.support import Person, Stack, eventually
 
 PASSWORD = "s3cret-calendar-pass"
 
@@ -253,3 +253,98 @@ async def test_k1_k4_private_addresses_bad_passwords_and_big_calendars(
     # O2: counted where ops look.
     metrics = (await stack.http.get("/metrics")).text
     assert 'tandem_import_failures_total{error="Conflict",source="calendar"}' in metrics
+
+
+async def _passes(stack: Stack, connection_id: str) -> int:
+    """How many sync passes the connection's workflow has finished (its history says)."""
+    history = await stack.client.get_workflow_handle(f"calendar-{connection_id}").fetch_history()
+    return sum(e.HasField("activity_task_completed_event_attributes") for e in history.events)
+
+
+async def test_k3_k4_changes_in_the_calendar_reach_tandem_and_an_outage_is_told_once(
+    stack: Stack, feeds: tuple[Path, str]
+) -> None:
+    folder, base = feeds
+    sam = await stack.person("supervisor", name="Sam Sync")
+    ana, ben = await stack.person("agent"), await stack.person("agent")
+    monday = _monday().replace(hour=9)
+    feed = folder / f"sync-{sam.id}.ics"
+
+    def publish(weekly_name: str, one_off_start: datetime, with_one_off: bool = True) -> None:
+        events = [
+            _event("w", weekly_name, monday, "RRULE:FREQ=WEEKLY", f"ATTENDEE:mailto:{ana.email}")
+        ]
+        if with_one_off:
+            events.append(_event("o", "Catch-up", one_off_start, f"ATTENDEE:mailto:{ben.email}"))
+        feed.write_text(_calendar(*events))
+
+    first = monday + timedelta(days=1, hours=2)
+    publish("Weekly 1:1", first)
+    connection = await _connect(stack, sam, kind="ics", url=f"{base}/{feed.name}")
+    cid = connection["id"]
+    items = (await stack.http.get(f"/v1/calendars/{cid}/candidates", headers=sam.auth)).json()
+    made = (
+        await stack.http.post(
+            f"/v1/calendars/{cid}/import",
+            json={"candidate_ids": [c["id"] for c in items["items"]]},
+            headers=sam.auth,
+        )
+    ).json()["items"]
+    series_id = next(i["series_id"] for i in made if i["series_id"])
+    meeting_id = next(i["meeting_id"] for i in made if i["meeting_id"])
+
+    async def sync() -> dict:
+        """One more pass, asked for over the API: the connection after it."""
+        before = await _passes(stack, cid)
+        asked = await stack.http.post(f"/v1/calendars/{cid}/sync", headers=sam.auth)
+        assert asked.status_code == 202, asked.text
+        await eventually(lambda: _more(before))
+        items = (await stack.http.get("/v1/calendars", headers=sam.auth)).json()["items"]
+        return next(c for c in items if c["id"] == cid)
+
+    async def _more(than: int) -> bool:
+        return await _passes(stack, cid) > than
+
+    # K3: renamed and moved in the calendar, so in Tandem, through the normal changes.
+    later = first + timedelta(days=1)
+    publish("Weekly sync", later)
+    state = await sync()
+    assert state["status"] == "ok"
+    await eventually(lambda: _named(stack, sam, f"/v1/series/{series_id}", "Weekly sync"))
+    moved = (await stack.http.get(f"/v1/meetings/{meeting_id}", headers=sam.auth)).json()
+    assert datetime.fromisoformat(moved["starts_at"]) == later
+    history = (await stack.http.get(f"/v1/meetings/{meeting_id}/history", headers=sam.auth)).json()
+    assert "moved in the connected calendar" in [i["reason"] for i in history["items"]]
+
+    # K4: the feed goes away: flagged, told once, nothing else touched.
+    feed.unlink()
+    failed = await sync()
+    assert failed["status"] == "error" and "404" in failed["error"]
+    again = await sync()
+    assert again["status"] == "error"
+    told = await _notifications(stack, sam, "calendar_unreachable")
+    assert len(told) == 1 and "cannot read your calendar" in told[0]["subject"]
+    still = (await stack.http.get(f"/v1/meetings/{meeting_id}", headers=sam.auth)).json()
+    assert still["status"] == "scheduled"
+
+    # Back: sync resumes by itself; an event deleted in the calendar is cancelled in Tandem.
+    publish("Weekly sync", later, with_one_off=False)
+    back = await sync()
+    assert back["status"] == "ok" and back["error"] is None
+    cancelled = await eventually(
+        lambda: _status(stack, sam, f"/v1/meetings/{meeting_id}", "cancelled")
+    )
+    assert cancelled
+
+
+async def _named(stack: Stack, who: Person, path: str, name: str) -> bool:
+    return (await stack.http.get(path, headers=who.auth)).json()["name"] == name
+
+
+async def _status(stack: Stack, who: Person, path: str, status: str) -> bool:
+    return (await stack.http.get(path, headers=who.auth)).json()["status"] == status
+
+
+async def _notifications(stack: Stack, who: Person, kind: str) -> list[dict]:
+    items = (await stack.http.get("/v1/notifications", headers=who.auth)).json()["items"]
+    return [n for n in items if n["kind"] == kind]

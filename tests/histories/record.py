@@ -39,6 +39,7 @@ from tandem.workflows.search_attributes import ALL_KEYS, register
 from tandem.workflows.series import workflow_id as series_workflow_id
 from tests.api.test_coaching import iso, wfm_team
 from tests.api.test_series import occurrence_meetings
+from tests.calendars.servers import file_server
 from tests.conftest import DEV_SERVER_ARGS, SERVER_STARTUP
 from tests.support import (
     DATA_CONVERTER,
@@ -338,6 +339,55 @@ async def series_ended() -> WorkflowHistory:
         return await stack.client.get_workflow_handle(wid, run_id=last).fetch_history()
 
 
+async def calendar_sync() -> WorkflowHistory:
+    """A connected ICS calendar (K3): the pass at its start, then one asked for over the API
+    after its event was renamed; the run goes on (it waits for the next pass)."""
+    async with _stack(skipping=False) as (stack, _):
+        sam = await stack.person("supervisor")
+        ana = await stack.person("agent")
+        with tempfile.TemporaryDirectory() as folder, file_server(Path(folder)) as base:
+            feed = Path(folder) / "work.ics"
+            start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+
+            def publish(name: str) -> None:
+                feed.write_text(
+                    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//record//EN\r\n"
+                    f"BEGIN:VEVENT\r\nUID:weekly\r\nSUMMARY:{name}\r\n"
+                    f"DTSTART:{start:%Y%m%dT%H%M%SZ}\r\nDURATION:PT30M\r\n"
+                    f"RRULE:FREQ=WEEKLY\r\nATTENDEE:mailto:{ana.email}\r\n"
+                    "END:VEVENT\r\nEND:VCALENDAR\r\n"
+                )
+
+            publish("Weekly 1:1")
+            connection = await _ok(
+                stack.http.post(
+                    "/v1/calendars",
+                    json={"kind": "ics", "url": f"{base}/work.ics"},
+                    headers=sam.auth,
+                ),
+                201,
+            )
+            path = f"/v1/calendars/{connection['id']}"
+            found = await _ok(stack.http.get(f"{path}/candidates", headers=sam.auth))
+            ids = [c["id"] for c in found["items"]]
+            await _ok(
+                stack.http.post(f"{path}/import", json={"candidate_ids": ids}, headers=sam.auth)
+            )
+            publish("Weekly sync")
+            asked = await stack.http.post(f"{path}/sync", headers=sam.auth)
+            assert asked.status_code == 202, asked.text
+            handle = stack.client.get_workflow_handle(f"calendar-{connection['id']}")
+
+            async def two_passes() -> WorkflowHistory | None:
+                history = await handle.fetch_history()
+                done = sum(
+                    e.HasField("activity_task_completed_event_attributes") for e in history.events
+                )
+                return history if done >= 2 else None
+
+            return await eventually(two_passes, within=60)
+
+
 RECORDERS: dict[str, Callable[[], Awaitable[WorkflowHistory]]] = {
     "meeting_lifecycle": meeting_lifecycle,
     "meeting_changes": meeting_changes,
@@ -348,6 +398,7 @@ RECORDERS: dict[str, Callable[[], Awaitable[WorkflowHistory]]] = {
     "bulk_reassignment": bulk_reassignment,
     "series_reassigned": series_reassigned,
     "series_ended": series_ended,
+    "calendar_sync": calendar_sync,
 }
 
 

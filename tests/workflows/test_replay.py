@@ -145,6 +145,14 @@ def _series_ended(events: Events) -> None:
     assert not _upserted(events)
 
 
+def _calendar_sync(events: Events) -> None:
+    """K3: a connected calendar's passes, one at its start and one asked for (a signal)."""
+    assert _workflow_type(events) == "CalendarSync"
+    activities = _activities(events)
+    assert len(activities) >= 2 and set(activities) == {"sync_calendar"}
+    assert _of(events, "WORKFLOW_EXECUTION_SIGNALED")
+
+
 def _digest(events: Events) -> None:
     """N4: the Sunday timers fired and the digests due at each tick were sent."""
     assert _workflow_type(events) == "Digests"
@@ -212,6 +220,7 @@ CLAIMS: dict[str, Callable[[Events], None]] = {
     "bulk_reassignment": _bulk_reassignment,
     "series_reassigned": _series_reassigned,
     "series_ended": _series_ended,
+    "calendar_sync": _calendar_sync,
 }
 
 

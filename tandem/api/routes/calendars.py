@@ -78,6 +78,15 @@ async def delete_calendar(calendar_id: str, user: CurrentUser, svc: Svc) -> Resp
     return Response(status_code=204)
 
 
+@router.post("/calendars/{calendar_id}/sync", status_code=202, responses=AUTHED)
+async def sync_calendar(calendar_id: str, user: CurrentUser, svc: Svc) -> Response:
+    """Read the calendar again now and follow what changed in it (K3), instead of at the next
+    pass (every ``TANDEM_CALENDAR_SYNC_SECONDS``); ``last_synced_at`` and ``status`` tell when
+    it is done."""
+    await connected.sync_now(svc, user, calendar_id)
+    return Response(status_code=202)
+
+
 @router.get(
     "/calendars/{calendar_id}/candidates",
     response_model=CalendarCandidateList,
