@@ -21,6 +21,7 @@ import x_wr_timezone
 from icalendar import Calendar, Event
 
 IMPORT_WINDOW = timedelta(weeks=4)
+UNITS = {"DAILY": "days", "WEEKLY": "weeks", "MONTHLY": "months", "YEARLY": "years"}
 RECURRENCES = {
     ("WEEKLY", 1): "weekly",
     ("WEEKLY", 2): "biweekly",
@@ -122,7 +123,11 @@ def _read(
         freq, interval = str(rule.get("FREQ", [""])[0]), int(rule.get("INTERVAL", [1])[0])
         recurrence = RECURRENCES.get((freq, interval))
         if recurrence is None:
-            return skip(f"it repeats {freq.lower()} every {interval}: not a 1:1 rhythm Tandem has")
+            every = f" every {interval} {UNITS.get(freq, 'times')}" if interval > 1 else ""
+            return skip(
+                f"it repeats {freq.lower()}{every}, and Tandem 1:1s are weekly, every two or "
+                "three weeks, or monthly"
+            )
     if first is None:
         return None  # nothing of it in the window
     end = event.get("DTEND")

@@ -131,6 +131,10 @@ async def _own(
     return found
 
 
+async def get_calendar(svc: Services, user: User, connection_id: str) -> CalendarConnection:
+    return (await _own(svc, user, connection_id))[0]
+
+
 async def delete_calendar(svc: Services, user: User, connection_id: str) -> None:
     """The connection goes; what was imported from it stays, no longer linked."""
     await _own(svc, user, connection_id)

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from tandem.web import errors
 from tandem.web.routes import (
+    calendars,
     coaching,
     coaching_plans,
     coaching_wfm,
@@ -39,6 +40,7 @@ ROUTERS = (
     ops.router,
     notifications.router,
     settings.router,
+    calendars.router,
 )
 
 

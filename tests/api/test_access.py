@@ -143,6 +143,7 @@ AUTHENTICATED: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/v1/calendars"): {"kind": "ics", "url": "https://calendar.example/x.ics"},
     ("GET", "/v1/calendars"): None,
     ("DELETE", "/v1/calendars/{calendar_id}"): None,
+    ("GET", "/v1/calendars/{calendar_id}"): None,
     ("GET", "/v1/calendars/{calendar_id}/candidates"): None,
     ("POST", "/v1/calendars/{calendar_id}/sync"): None,
     ("POST", "/v1/calendars/{calendar_id}/import"): {"candidate_ids": ["x"]},

@@ -137,7 +137,7 @@ async def test_k1_k2_a_caldav_calendar_is_connected_and_its_1_1s_imported(
     reasons = {s["uid"]: s["reason"] for s in body["skipped"]}
     assert reasons["group"] == "it has 2 other people, not one"
     assert reasons["stranger"] == f"{outsider_email} is not a Tandem user"
-    assert "not a 1:1 rhythm" in reasons["standup"]
+    assert reasons["standup"].startswith("it repeats daily, and Tandem 1:1s are weekly")
 
     ids = [weekly["id"], by_uid["once-ben"]["id"]]
     imported = await stack.http.post(

@@ -72,6 +72,11 @@ async def list_calendars(user: CurrentUser, svc: Svc) -> dict:
     return {"items": [_calendar_out(c) for c in found], "next_cursor": None}
 
 
+@router.get("/calendars/{calendar_id}", response_model=CalendarOut, responses=AUTHED)
+async def get_calendar(calendar_id: str, user: CurrentUser, svc: Svc) -> dict:
+    return _calendar_out(await connected.get_calendar(svc, user, calendar_id))
+
+
 @router.delete("/calendars/{calendar_id}", status_code=204, responses=AUTHED)
 async def delete_calendar(calendar_id: str, user: CurrentUser, svc: Svc) -> Response:
     await connected.delete_calendar(svc, user, calendar_id)
