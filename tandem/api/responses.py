@@ -523,6 +523,21 @@ class StaffingImpact(Out):
     difference: Number
 
 
+class ServiceLevelImpact(Out):
+    """The slot's worst interval by predicted service level (Erlang C), before and after the
+    attendees leave the queue; ASA is null where the agents cannot keep up."""
+
+    interval_start: Instant
+    business_unit: str
+    before_percent: Number
+    after_percent: Number
+    target_percent: Number
+    floor_percent: Number | None
+    contacts: Number
+    before_asa_seconds: Number | None
+    after_asa_seconds: Number | None
+
+
 class SlotOut(Out):
     starts_at: Instant
     ends_at: Instant
@@ -530,6 +545,12 @@ class SlotOut(Out):
     rating: Literal["good", "neutral", "poor"]
     reasons: list[str]
     staffing: StaffingImpact | None
+    service_level: ServiceLevelImpact | None = Field(
+        description="null without volume data and a service-level goal for the attendees' unit"
+    )
+    sl_drop_points: Number | None = Field(
+        description="volume-weighted SL drop over the slot, percentage points (null without volume)"
+    )
 
 
 class FreeBusyOut(Out):
@@ -543,6 +564,9 @@ class SlotsOut(Out):
     window: Window
     feasible: int
     slots: list[SlotOut]
+    below_floor_left_out: int | SkipJsonSchema[None] = absent(
+        "with respect_floor: how many feasible slots were left out for pushing SL below the floor"
+    )
     schedules: dict[str, list[FreeBusyOut]] | SkipJsonSchema[None] = absent(
         "with include_schedules: everyone's free/busy by person id"
     )
@@ -665,6 +689,15 @@ class IntervalOut(Out):
     starts_at: Instant
     forecast: Number
     scheduled: Number
+    contacts: Number | None
+    aht_seconds: Number | None
+
+
+class ServiceGoalOut(Out):
+    target_percent: Number
+    threshold_seconds: Number
+    floor_percent: Number | None
+    patience_seconds: Number | None
 
 
 class StaffingView(Out):
@@ -672,6 +705,7 @@ class StaffingView(Out):
     timezone: str
     from_: Instant | None = Field(alias="from")
     to: Instant | None
+    service_level: ServiceGoalOut | None
     intervals: list[IntervalOut]
 
 

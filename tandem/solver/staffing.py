@@ -31,6 +31,18 @@ def rate(score: float) -> Rating:
     return Rating.POOR
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceGoal:
+    """A business unit's service-level goal: ``target_percent`` of contacts answered within
+    ``threshold_seconds``; coaching that pushes an interval below ``floor_percent`` is poor."""
+
+    target_percent: float
+    threshold_seconds: float
+    floor_percent: float | None = None
+    patience_seconds: float | None = None
+    """Average patience; stored, not yet used by the formulas (Erlang C throughout)."""
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class StaffingCurve:
     """Scheduled and forecast headcount of one business unit, one value per 15-minute interval.
@@ -38,11 +50,21 @@ class StaffingCurve:
     Interval ``i`` is ``[start + 15 i, start + 15 (i + 1))``; ``start`` must be a multiple of 15.
     Pass numpy arrays (or any float sequences of equal length). The staffing input of a query is a
     ``Mapping[str, StaffingCurve]`` keyed by business unit; intervals outside a curve have no data.
+
+    ``contacts`` (offered per interval) and ``aht_seconds``, NaN where unknown, with a ``goal``,
+    switch ranking from headcount to predicted service level (W4, ``service_level.py``).
     """
 
     start: int
     scheduled: Sequence[float] | np.ndarray
     forecast: Sequence[float] | np.ndarray
+    contacts: Sequence[float] | np.ndarray | None = None
+    aht_seconds: Sequence[float] | np.ndarray | None = None
+    goal: ServiceGoal | None = None
+
+    @property
+    def has_volume(self) -> bool:
+        return self.contacts is not None and self.aht_seconds is not None and self.goal is not None
 
 
 Staffing = Mapping[str, StaffingCurve]
@@ -54,19 +76,36 @@ def check_staffing(staffing: Staffing) -> None:
             raise InvalidQuery(f"staffing for {unit!r} does not start on a 15-minute boundary")
         if len(curve.scheduled) != len(curve.forecast):
             raise InvalidQuery(f"staffing for {unit!r}: scheduled and forecast lengths differ")
+        for name in ("contacts", "aht_seconds"):
+            values = getattr(curve, name)
+            if values is None:
+                continue
+            if len(values) != len(curve.scheduled):
+                raise InvalidQuery(f"staffing for {unit!r}: {name} and scheduled lengths differ")
+            if np.any(np.asarray(values, dtype=float) < 0):
+                raise InvalidQuery(f"staffing for {unit!r}: {name} must not be negative")
+        goal = curve.goal
+        if goal is not None:
+            if not 0 < goal.target_percent <= 100:
+                raise InvalidQuery(f"staffing for {unit!r}: target_percent must be in (0, 100]")
+            if goal.threshold_seconds <= 0:
+                raise InvalidQuery(f"staffing for {unit!r}: threshold_seconds must be positive")
+
+
+def on_grid(start: int, values: Sequence[float] | np.ndarray, grid: Grid) -> np.ndarray:
+    """Per-interval ``values`` from ``start`` laid on the grid's cells; NaN where there are none."""
+    out = np.full(grid.cells, np.nan)
+    offset = (grid.origin - start) // GRID_MINUTES
+    lo = max(0, -offset)
+    hi = min(grid.cells, len(values) - offset)
+    if hi > lo:
+        out[lo:hi] = np.asarray(values, dtype=float)[lo + offset : hi + offset]
+    return out
 
 
 def staffing_on_grid(curve: StaffingCurve, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
     """Scheduled and forecast per grid cell; NaN where the curve has no value."""
-    scheduled = np.full(grid.cells, np.nan)
-    forecast = np.full(grid.cells, np.nan)
-    offset = (grid.origin - curve.start) // GRID_MINUTES
-    lo = max(0, -offset)
-    hi = min(grid.cells, len(curve.scheduled) - offset)
-    if hi > lo:
-        scheduled[lo:hi] = np.asarray(curve.scheduled, dtype=float)[lo + offset : hi + offset]
-        forecast[lo:hi] = np.asarray(curve.forecast, dtype=float)[lo + offset : hi + offset]
-    return scheduled, forecast
+    return on_grid(curve.start, curve.scheduled, grid), on_grid(curve.start, curve.forecast, grid)
 
 
 def on_queue_minutes(av: Availability, grid: Grid) -> np.ndarray:
