@@ -73,7 +73,7 @@ def test_w4_busy_intervals_cost_more_at_the_same_headcount_difference():
     assert detail is not None and detail.interval_start == at("10:00")
     assert round(detail.before_percent, 6) == round(sl(14, 50), 6)
     assert round(detail.after_percent, 6) == round(sl(13, 50), 6)
-    assert worst.reasons[0] == "SL 89 % → 80 % at 10:00–10:15 UTC (target 80 %)"
+    assert worst.reasons[0] == "SL 89 % → 80 % at 10:00–10:15 UTC (target 80 %)"  # noqa: RUF001
 
 
 def test_w4_floor_rates_poor_and_respect_floor_leaves_those_slots_out():
@@ -94,7 +94,8 @@ def test_w4_volume_but_no_agent_left_is_sl_zero_with_a_reason():
     slot = find_slots(query(staffing, limit=1)).slots[0]
     assert slot.service_level is not None and slot.service_level.after_percent == 0.0
     assert any(
-        "No agent left on queue at 10:00–10:15 UTC for 5 contacts" in r for r in slot.reasons
+        "No agent left on queue at 10:00–10:15 UTC for 5 contacts" in r  # noqa: RUF001
+        for r in slot.reasons
     )
 
 
