@@ -601,6 +601,16 @@ class CommitProgressOut(Out):
     clashes: list[SessionOutcomeOut]
 
 
+class PlanIntervalOut(Out):
+    business_unit: str
+    interval_start: Instant
+    contacts: Number
+    agents_off_queue: Number
+    before_percent: Number
+    after_percent: Number
+    below_floor: bool
+
+
 class PlanOut(Out):
     id: str
     state: PlanState
@@ -614,6 +624,10 @@ class PlanOut(Out):
     timings: dict[str, Number]
     assignments: list[AssignmentOut]
     unplaced: list[UnplacedOut]
+    service_levels: list[PlanIntervalOut] = Field(
+        default_factory=list,
+        description="with volume data: predicted SL after the plan where it takes agents off queue",
+    )
     commit: CommitProgressOut | SkipJsonSchema[None] = absent("once a commit has started")
 
 

@@ -38,10 +38,13 @@ def erlang_b(agents: np.ndarray, load: np.ndarray) -> np.ndarray:
     first = np.searchsorted(n_sorted, np.arange(int(n_sorted[-1]) + 2))
     b = np.ones(n.size)
     kept = np.ones(n.size)
+    t, u = np.empty(n.size), np.empty(n.size)
     for k in range(1, int(n_sorted[-1]) + 1):
         lo = first[k]  # intervals with fewer than k agents are done: work on the rest only
-        t = a_sorted[lo:] * b[lo:]
-        b[lo:] = t / (k + t)
+        # b = a b / (k + a b), in place: allocating per step cost more than the arithmetic.
+        np.multiply(a_sorted[lo:], b[lo:], out=t[lo:])
+        np.add(t[lo:], k, out=u[lo:])
+        np.divide(t[lo:], u[lo:], out=b[lo:])
         kept[lo : first[k + 1]] = b[lo : first[k + 1]]
     out[order] = kept
     return out
@@ -86,16 +89,17 @@ def erlang_c(
     low = np.floor(agents)
     weight = agents - low
     m = agents.size
-    # One recursion pass for both whole counts either side.
+    part = np.flatnonzero(weight > 0)
+    # One recursion pass for the whole counts below and, where fractional, above.
     both = _whole(
-        np.concatenate((low, low + 1)).astype(np.int64),
-        np.concatenate((load, load)),
-        np.concatenate((aht, aht)),
+        np.concatenate((low, low[part] + 1)).astype(np.int64),
+        np.concatenate((load, load[part])),
+        np.concatenate((aht, aht[part])),
         threshold_seconds,
     )
-    sl_low, sl_high = both.service_level[:m], both.service_level[m:]
-    asa_low, asa_high = both.asa[:m], both.asa[m:]
-    sl = sl_low + weight * (sl_high - sl_low)
+    sl, asa = both.service_level[:m].copy(), both.asa[:m].copy()
+    w = weight[part]
+    sl[part] += w * (both.service_level[m:] - sl[part])
     with np.errstate(invalid="ignore"):
-        asa = np.where(weight == 0, asa_low, (1 - weight) * asa_low + weight * asa_high)
+        asa[part] = (1 - w) * asa[part] + w * both.asa[m:]
     return Queue(sl, asa)

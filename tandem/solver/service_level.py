@@ -5,13 +5,14 @@ cell gets its predicted service level and ASA (Erlang C, ``erlang.py``) with the
 on-queue agents, and again with the attendees' on-queue minutes taken off. A start is scored by
 the **volume-weighted SL drop** over its cells (percentage points, contacts as weights: a drop at
 10:00 Monday with 60 contacts counts six times one at 15:00 with 10) and ranked by it, then
-earliest. Ratings:
+earliest. Only cells where an attendee is on queue are scored: elsewhere coaching changes
+nothing. Ratings:
 
-* ``poor``: the session pushes an interval below the unit's floor (lower than it was, and under
-  ``floor_percent``); with ``respect_floor`` such starts are left out;
+* ``poor``: the session leaves an interval below the unit's floor, or overloaded (SL 0 % with
+  contacts; :meth:`ServiceGoal.breached`). Such starts rank after all others, and
+  ``respect_floor`` leaves them out;
 * ``good``: every scored interval stays at or above the target after coaching;
-* ``neutral``: otherwise (below target somewhere, but above the floor). Without a floor nothing
-  is rated poor on service level.
+* ``neutral``: otherwise (below target somewhere, but not breached).
 """
 
 import math
@@ -46,9 +47,14 @@ class UnitServiceLevel:
 
 
 def unit_service_levels(
-    units: Sequence[UnitStaffing], staffing: Staffing, grid: Grid
+    units: Sequence[UnitStaffing], staffing: Staffing, grid: Grid, relevant: np.ndarray
 ) -> list[UnitServiceLevel]:
-    """The service level of every unit in ``units`` whose curve has volume data and a goal."""
+    """The service level of every unit in ``units`` whose curve has volume data and a goal.
+
+    Predicted only in ``relevant`` cells (those some feasible start covers) where the attendees
+    are on queue: elsewhere coaching changes nothing, so the cell is not scored (NaN). That
+    keeps the Erlang pass to the few hundred cells that can matter out of six weeks' 4,000.
+    """
     result = []
     for unit in units:
         curve = staffing[unit.business_unit]
@@ -60,25 +66,19 @@ def unit_service_levels(
         known = ~np.isnan(contacts) & ~np.isnan(aht) & ~np.isnan(unit.scheduled)
         before = np.where(known, unit.scheduled, np.nan)
         after = before - unit.removed
-        # Only cells the attendees leave need a second prediction; one Erlang pass does both.
-        changed = known & (unit.removed > 0)
-        cells, moved = np.flatnonzero(known), np.flatnonzero(changed)
+        cells = np.flatnonzero(known & relevant & (unit.removed > 0))
+        # Before and after in one Erlang pass.
         queue = erlang_c(
-            np.concatenate((before[cells], after[moved])),
-            np.concatenate((contacts[cells], contacts[moved])),
-            np.concatenate((aht[cells], aht[moved])),
+            np.concatenate((before[cells], after[cells])),
+            np.tile(contacts[cells], 2),
+            np.tile(aht[cells], 2),
             curve.goal.threshold_seconds,
         )
         sl_before, asa_before = np.full(grid.cells, np.nan), np.full(grid.cells, np.nan)
-        sl_before[cells], asa_before[cells] = (
-            queue.service_level[: cells.size],
-            queue.asa[: cells.size],
-        )
         sl_after, asa_after = sl_before.copy(), asa_before.copy()
-        sl_after[moved], asa_after[moved] = (
-            queue.service_level[cells.size :],
-            queue.asa[cells.size :],
-        )
+        m = cells.size
+        sl_before[cells], asa_before[cells] = queue.service_level[:m], queue.asa[:m]
+        sl_after[cells], asa_after[cells] = queue.service_level[m:], queue.asa[m:]
         result.append(
             UnitServiceLevel(
                 unit.business_unit,
@@ -102,7 +102,7 @@ class StartScores:
     weighted: np.ndarray
     """Sum of contacts x drop per start (contact-points)."""
     below_floor: np.ndarray
-    """The session pushes some interval below its unit's floor."""
+    """The session leaves some interval below its unit's floor or overloaded."""
 
 
 def score_starts(
@@ -115,17 +115,11 @@ def score_starts(
         known = ~np.isnan(level.sl_after)
         weight = np.where(known, level.contacts, 0.0)
         points = np.where(known, weight * (level.sl_before - level.sl_after) * 100, 0.0)
-        floor = level.goal.floor_percent
-        pushed = (
-            known & (level.sl_after < level.sl_before) & (level.sl_after * 100 < floor)
-            if floor is not None
-            else None
-        )
+        pushed = known & level.goal.breached(level.sl_after, level.contacts)
         for k in range(duration_cells):
             weighted += points[k : k + n_starts]
             volume += weight[k : k + n_starts]
-            if pushed is not None:
-                below_floor |= pushed[k : k + n_starts]
+            below_floor |= pushed[k : k + n_starts]
     with np.errstate(invalid="ignore", divide="ignore"):
         drop = np.where(volume > 0, weighted / volume, 0.0)
     return StartScores(drop, weighted, below_floor)
@@ -189,19 +183,18 @@ def slot_service(
         reasons.append(f"Volume-weighted SL drop over the slot: {drop:.1f} points")
     pushed = [
         (a, cell, u)
-        for d, a, cell, u in scored
-        if levels[u].goal.floor_percent is not None
-        and d < 0
-        and a * 100 < levels[u].goal.floor_percent  # type: ignore[operator]
+        for _, a, cell, u in scored
+        if levels[u].goal.breached(np.array(a), levels[u].contacts[cell])
     ]
     if pushed:
         a, cell, u = min(pushed)
         where = f" in {levels[u].business_unit}" if many else ""
         rating = Rating.POOR
-        reasons.append(
-            f"Poor: SL {a * 100:.0f} % at {_interval(grid, cell)}{where} is below the "
-            f"{levels[u].goal.floor_percent:g} % floor"
-        )
+        floor = levels[u].goal.floor_percent
+        limit = "below the " + f"{floor:g} % floor" if floor is not None else "overloaded"
+        if floor is not None and a <= 0:
+            limit = f"overloaded (below the {floor:g} % floor)"
+        reasons.append(f"Poor: SL {a * 100:.0f} % at {_interval(grid, cell)}{where} is {limit}")
     elif all(a * 100 >= levels[u].goal.target_percent for _, a, _, u in scored):
         rating = Rating.GOOD
         reasons.append("Good: SL stays at or above target in every interval")
@@ -218,7 +211,9 @@ def slot_service(
             break
     missing = duration_cells * len(levels) - len(scored)
     if missing:
-        reasons.append(f"No contact volume for {missing} of the slot's intervals; not scored")
+        reasons.append(
+            f"{missing} of the slot's intervals not scored (no volume, or no attendee on queue)"
+        )
     return SlotService(worst, rating, reasons)
 
 

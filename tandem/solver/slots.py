@@ -97,14 +97,20 @@ def find_slots(query: SlotQuery) -> SlotResult:
     )
     feasible_count = int(candidates.size)
     left_out = 0
-    levels = unit_service_levels(units, query.staffing or {}, grid)
+    covered = np.zeros(grid.cells, dtype=bool)
+    for k in range(duration_cells):
+        covered[k : k + n_starts] |= feasible
+    levels = unit_service_levels(units, query.staffing or {}, grid, covered)
     if levels:
         # W4 with volume data: by volume-weighted SL drop, then earliest.
         scores = score_starts(levels, duration_cells, n_starts)
         if query.respect_floor:
             kept = candidates[~scores.below_floor[candidates]]
             left_out, candidates = candidates.size - kept.size, kept
-        order = np.lexsort((candidates, scores.drop[candidates]))[: query.limit]
+        # Breaching starts go last whatever their drop: an overloaded interval "loses" nothing.
+        order = np.lexsort((candidates, scores.drop[candidates], scores.below_floor[candidates]))[
+            : query.limit
+        ]
         slots = [
             _sl_slot(int(i), grid, duration_cells, units, levels, float(scores.drop[i]))
             for i in candidates[order]

@@ -42,6 +42,17 @@ class ServiceGoal:
     patience_seconds: float | None = None
     """Average patience; stored, not yet used by the formulas (Erlang C throughout)."""
 
+    def breached(self, service_level: np.ndarray, contacts: np.ndarray) -> np.ndarray:
+        """Where an interval left at ``service_level`` (fractions) with coaching under way is
+        unacceptable: below the floor, or overloaded (contacts and a predicted SL of 0 %, where
+        Erlang C says nothing more gets worse, so a drop alone would call coaching there free).
+        The one rule the slot finder's ``poor`` and the planner's floor charge share."""
+        with np.errstate(invalid="ignore"):
+            overloaded = (contacts > 0) & (service_level <= 0)
+            if self.floor_percent is None:
+                return overloaded
+            return overloaded | (service_level * 100 < self.floor_percent)
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class StaffingCurve:

@@ -195,6 +195,19 @@ def result_out(result: PlanResult) -> dict[str, Any]:
             {"agent_id": u.agent_id, "reason": u.reason.value, "message": u.message}
             for u in result.unplaced
         ],
+        # W6+: predicted SL after the plan where it takes agents off queue (empty without volume).
+        "service_levels": [
+            {
+                "business_unit": s.business_unit,
+                "interval_start": iso(from_minutes(s.interval_start)),
+                "contacts": s.contacts,
+                "agents_off_queue": s.heads_off,
+                "before_percent": s.before_percent,
+                "after_percent": s.after_percent,
+                "below_floor": s.below_floor,
+            }
+            for s in result.service_levels
+        ],
     }
 
 
