@@ -44,6 +44,8 @@ class UnitServiceLevel:
     asa_before: np.ndarray
     """Seconds; inf where the agents cannot keep up."""
     asa_after: np.ndarray
+    breached: np.ndarray
+    """Scored cells left below the floor or overloaded (:meth:`ServiceGoal.breached`)."""
 
 
 def unit_service_levels(
@@ -90,6 +92,7 @@ def unit_service_levels(
                 sl_after,
                 asa_before,
                 asa_after,
+                ~np.isnan(sl_after) & curve.goal.breached(sl_after, contacts),
             )
         )
     return result
@@ -115,11 +118,10 @@ def score_starts(
         known = ~np.isnan(level.sl_after)
         weight = np.where(known, level.contacts, 0.0)
         points = np.where(known, weight * (level.sl_before - level.sl_after) * 100, 0.0)
-        pushed = known & level.goal.breached(level.sl_after, level.contacts)
         for k in range(duration_cells):
             weighted += points[k : k + n_starts]
             volume += weight[k : k + n_starts]
-            below_floor |= pushed[k : k + n_starts]
+            below_floor |= level.breached[k : k + n_starts]
     with np.errstate(invalid="ignore", divide="ignore"):
         drop = np.where(volume > 0, weighted / volume, 0.0)
     return StartScores(drop, weighted, below_floor)
@@ -181,11 +183,7 @@ def slot_service(
     reasons = [_change_sentence(worst, many)]
     if drop > 0:
         reasons.append(f"Volume-weighted SL drop over the slot: {drop:.1f} points")
-    pushed = [
-        (a, cell, u)
-        for _, a, cell, u in scored
-        if levels[u].goal.breached(np.array(a), levels[u].contacts[cell])
-    ]
+    pushed = [(a, cell, u) for _, a, cell, u in scored if levels[u].breached[cell]]
     if pushed:
         a, cell, u = min(pushed)
         where = f" in {levels[u].business_unit}" if many else ""

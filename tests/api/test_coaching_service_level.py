@@ -148,3 +148,29 @@ async def test_w1_w4_bad_volume_and_goals_are_422_naming_the_field(stack: Stack)
         "/v1/wfm/staffing", json=with_goal(target_percent=100), headers=planner.auth
     )
     assert fine.status_code == 200, fine.text
+
+
+async def test_w6_a_team_plan_by_sl_avoids_the_floor_and_reports_sl_after(stack: Stack) -> None:
+    sup, agent, _, unit, monday = await sl_team(stack)
+    body = {
+        "attendee_ids": [agent.id],
+        "facilitator_ids": [sup.id],
+        "window_start": iso(monday, 9),
+        "window_end": iso(monday, 17),
+        "duration_minutes": 30,
+    }
+    response = await stack.http.post("/v1/coaching/plans", json=body, headers=sup.auth)
+    assert response.status_code == 201, response.text
+    plan = response.json()
+    assert plan["status"] == "optimal" and len(plan["assignments"]) == 1
+    # The quiet hour (30 contacts) costs fewest late contacts.
+    assert plan["assignments"][0]["starts_at"] == iso(monday, 14)
+    intervals = plan["service_levels"]
+    assert [datetime.fromisoformat(s["interval_start"]) for s in intervals] == [
+        local(monday, 14),
+        local(monday, 14, 15),
+    ]
+    for interval in intervals:
+        assert interval["business_unit"] == unit and interval["contacts"] == 30
+        assert interval["agents_off_queue"] == 1 and not interval["below_floor"]
+        assert interval["after_percent"] < interval["before_percent"]

@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tandem.solver.erlang import erlang_b, erlang_c
+from tandem.solver.erlang import erlang_b, erlang_b_recursive, erlang_b_table, erlang_c
 
 
 def reference_wait_probability(agents: int, load: float) -> float:
@@ -112,3 +112,12 @@ def test_w4_property_vectorised_erlang_c_matches_the_definition(
         if 0 < load < n:
             asa = reference_wait_probability(n, load) * h / (n - load)
             assert math.isclose(float(queue.asa[i]), asa, rel_tol=1e-6, abs_tol=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1500), st.floats(0, 1.5)), min_size=1, max_size=40))
+def test_w4_property_both_erlang_b_forms_agree(rows: list[tuple[int, float]]) -> None:
+    """The log-space table (small inputs) and the recursion (large ones) are the same formula."""
+    n = np.array([agents for agents, _ in rows], dtype=np.int64)
+    a = np.array([agents * f for agents, f in rows])
+    assert np.allclose(erlang_b_table(n, a), erlang_b_recursive(n, a), rtol=1e-9, atol=1e-12)
