@@ -155,7 +155,7 @@ class ServiceLevelIn(_Strict):
     threshold_seconds: Seconds
     floor_percent: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
     patience_seconds: Seconds | None = None
-    """Average patience before abandoning: stored for Erlang A (not yet used, see README)."""
+    """Average patience before abandoning: predictions use Erlang A instead of Erlang C."""
 
 
 class StaffingImport(_Strict):

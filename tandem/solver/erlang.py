@@ -20,6 +20,7 @@ taken off for part of an interval) are priced by linear interpolation between th
 counts either side: exact at whole counts, monotone in between.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,20 +115,33 @@ def erlang_c(
     ``agents`` may be fractional (interpolated, see the module docstring) and negative (taken as
     none); no contacts means SL 1 and ASA 0; contacts with no agents mean SL 0 and ASA inf.
     """
+    return interpolated(
+        lambda n, c, h: _whole(n, c * h / INTERVAL_SECONDS, h, threshold_seconds),
+        agents,
+        contacts,
+        aht,
+    )
+
+
+def interpolated(
+    whole: Callable[[np.ndarray, np.ndarray, np.ndarray], Queue],
+    agents: np.ndarray,
+    contacts: np.ndarray,
+    aht: np.ndarray,
+) -> Queue:
+    """``whole(agents, contacts, aht)`` for whole agent counts, interpolated linearly for
+    fractional ones; one call for the counts below and, where fractional, above."""
     agents = np.maximum(np.asarray(agents, dtype=float), 0.0)
     contacts = np.asarray(contacts, dtype=float)
     aht = np.asarray(aht, dtype=float)
-    load = contacts * aht / INTERVAL_SECONDS
     low = np.floor(agents)
     weight = agents - low
     m = agents.size
     part = np.flatnonzero(weight > 0)
-    # One recursion pass for the whole counts below and, where fractional, above.
-    both = _whole(
+    both = whole(
         np.concatenate((low, low[part] + 1)).astype(np.int64),
-        np.concatenate((load, load[part])),
+        np.concatenate((contacts, contacts[part])),
         np.concatenate((aht, aht[part])),
-        threshold_seconds,
     )
     sl, asa = both.service_level[:m].copy(), both.asa[:m].copy()
     w = weight[part]

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tandem.solver.erlang import erlang_c
 from tandem.solver.minutes import GRID_MINUTES
 from tandem.solver.staffing import Rating, ServiceGoal, Staffing, UnitStaffing, on_grid
 from tandem.solver.validation import Grid
@@ -70,11 +69,10 @@ def unit_service_levels(
         after = before - unit.removed
         cells = np.flatnonzero(known & relevant & (unit.removed > 0))
         # Before and after in one Erlang pass.
-        queue = erlang_c(
+        queue = curve.goal.predict(
             np.concatenate((before[cells], after[cells])),
             np.tile(contacts[cells], 2),
             np.tile(aht[cells], 2),
-            curve.goal.threshold_seconds,
         )
         sl_before, asa_before = np.full(grid.cells, np.nan), np.full(grid.cells, np.nan)
         sl_after, asa_after = sl_before.copy(), asa_before.copy()

@@ -7,6 +7,8 @@ from enum import StrEnum
 import numpy as np
 
 from tandem.solver.availability import Availability
+from tandem.solver.erlang import Queue, erlang_c
+from tandem.solver.erlang_a import erlang_a
 from tandem.solver.intervals import covered_minutes_before
 from tandem.solver.minutes import GRID_MINUTES
 from tandem.solver.validation import Grid, InvalidQuery
@@ -40,7 +42,14 @@ class ServiceGoal:
     threshold_seconds: float
     floor_percent: float | None = None
     patience_seconds: float | None = None
-    """Average patience; stored, not yet used by the formulas (Erlang C throughout)."""
+    """Callers' average patience: with it the predictions are Erlang A, without Erlang C."""
+
+    def predict(self, agents: np.ndarray, contacts: np.ndarray, aht: np.ndarray) -> Queue:
+        """Predicted SL within the threshold and ASA per interval: the one place that picks
+        the model (slot finder and planner alike)."""
+        if self.patience_seconds is None:
+            return erlang_c(agents, contacts, aht, self.threshold_seconds)
+        return erlang_a(agents, contacts, aht, self.threshold_seconds, self.patience_seconds)
 
     def breached(self, service_level: np.ndarray, contacts: np.ndarray) -> np.ndarray:
         """Where an interval left at ``service_level`` (fractions) with coaching under way is

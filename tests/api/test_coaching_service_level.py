@@ -143,6 +143,7 @@ async def test_w1_w4_bad_volume_and_goals_are_422_naming_the_field(stack: Stack)
     await refused(with_goal(target_percent=100.5), "service_level.target_percent")
     await refused(with_goal(threshold_seconds=0), "service_level.threshold_seconds")
     await refused(with_goal(floor_percent=90), "service_level.floor_percent")
+    await refused(with_goal(patience_seconds=0), "service_level.patience_seconds")
     # A 100 % target is allowed.
     fine = await stack.http.put(
         "/v1/wfm/staffing", json=with_goal(target_percent=100), headers=planner.auth

@@ -11,6 +11,7 @@ from tandem.solver import (
     from_minutes,
 )
 from tandem.solver.erlang import erlang_c
+from tandem.solver.erlang_a import erlang_a
 from tests.solver.solver_builders import at, on_queue, person, span
 
 COACH = person("coach")
@@ -114,3 +115,17 @@ def test_w4_neutral_below_target_but_above_floor():
     staffing = {"sales": volume_curve([13] * 4, [50] * 4, goal=goal)}
     slot = find_slots(query(staffing, limit=1)).slots[0]
     assert slot.rating is Rating.NEUTRAL
+
+
+def test_w4_with_patience_the_finder_predicts_by_erlang_a():
+    patient = ServiceGoal(target_percent=80, threshold_seconds=20, patience_seconds=60)
+    staffing = {"sales": volume_curve([10, 10, 10, 10], [50, 50, 50, 50], goal=patient)}
+    slot = find_slots(query(staffing, limit=1)).slots[0]
+    expected = erlang_a(np.array([10.0, 9.0]), np.full(2, 50.0), np.full(2, 180.0), 20, 60)
+    detail = slot.service_level
+    assert detail is not None
+    assert round(detail.before_percent, 9) == round(float(expected.service_level[0]) * 100, 9)
+    assert round(detail.after_percent, 9) == round(float(expected.service_level[1]) * 100, 9)
+    # Erlang C would call 10 agents on 10 Erlangs overloaded (0 %); callers who hang up keep
+    # the queue finite, so there is a real drop to rank by.
+    assert 0 < detail.after_percent < detail.before_percent

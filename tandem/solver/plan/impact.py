@@ -25,7 +25,6 @@ for pushing an interval below the floor: the planner then minimises total predic
 
 import numpy as np
 
-from tandem.solver.erlang import erlang_c
 from tandem.solver.staffing import ServiceGoal
 
 NO_FORECAST_PRICE = 1.0
@@ -74,8 +73,8 @@ def sl_cost_table(
 ) -> np.ndarray:
     """:func:`cost_table` priced by service level (W6 with volume data): ``table[c, k]`` is the
     number of contacts predicted to miss the threshold because ``k`` heads are off queue in cell
-    ``c`` (Erlang C), plus :data:`FLOOR_PRICE` per head below the floor. Cells without volume
-    keep the headcount prices.
+    ``c`` (Erlang C, or A with patience), plus :data:`FLOOR_PRICE` per head below the floor.
+    Cells without volume keep the headcount prices.
 
     The planner's MIP needs each head to cost at least as much as the one before (convexity).
     Predicted SL is concave in agents above the load, where centres operate, and there the
@@ -90,11 +89,8 @@ def sl_cost_table(
     heads = np.arange(max_heads + 1)
     width = heads.size
     agents = scheduled[cells, None] - heads[None, :]
-    queue = erlang_c(
-        agents.ravel(),
-        np.repeat(contacts[cells], width),
-        np.repeat(aht[cells], width),
-        goal.threshold_seconds,
+    queue = goal.predict(
+        agents.ravel(), np.repeat(contacts[cells], width), np.repeat(aht[cells], width)
     )
     sl = queue.service_level.reshape(cells.size, width)
     marginal = contacts[cells, None] * (sl[:, :-1] - sl[:, 1:])

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from tandem.solver.availability import flatten, start_mask
-from tandem.solver.erlang import erlang_c
 from tandem.solver.minutes import GRID_MINUTES, from_minutes, to_minutes
 from tandem.solver.plan.impact import cost_of, cost_table, sl_cost_table
 from tandem.solver.plan.request import IntervalServiceLevel, PlanRequest
@@ -249,11 +248,10 @@ def predicted_service_levels(
         off = sessions.total_heads(unit, problem.grid.cells)
         known = ~np.isnan(volume.contacts) & ~np.isnan(volume.aht) & ~np.isnan(volume.scheduled)
         cells = np.flatnonzero(known & (off > 0))
-        queue = erlang_c(
+        queue = volume.goal.predict(
             np.concatenate((volume.scheduled[cells], volume.scheduled[cells] - off[cells])),
             np.tile(volume.contacts[cells], 2),
             np.tile(volume.aht[cells], 2),
-            volume.goal.threshold_seconds,
         )
         m = cells.size
         breached = volume.goal.breached(queue.service_level[m:], volume.contacts[cells])
