@@ -4,7 +4,8 @@
 
 Solver: the inputs of ``bench/solver_slots.py`` (1 agent + facilitator, 6 weeks, 30 min, top 10,
 ~20 busy blocks a day, a two-peak staffing curve), once as they are (headcount method) and once
-with contacts and handle times per interval and an 80/20 goal with a 70 % floor (Erlang C). The
+with contacts and handle times per interval and an 80/20 goal with a 70 % floor (Erlang C; and
+once more with 90 s of patience, Erlang A). The
 two are timed alternately so that noise from other jobs hits both alike; the ratio is the figure
 to read (budget: SL <= 2x headcount and <= 5 ms). HTTP: the same through a scratch ``tandem up``
 (``bench/slot_query_http.py`` loads it), the staffing re-imported with and without volume in
@@ -41,13 +42,13 @@ def contacts_for(forecast: np.ndarray) -> np.ndarray:
     return np.round(forecast * OCCUPANCY * 900 / AHT_SECONDS)
 
 
-def with_volume(curve: StaffingCurve) -> StaffingCurve:
+def with_volume(curve: StaffingCurve, patience: float | None = None) -> StaffingCurve:
     forecast = np.asarray(curve.forecast, dtype=float)
     return replace(
         curve,
         contacts=contacts_for(forecast),
         aht_seconds=np.full(forecast.size, AHT_SECONDS),
-        goal=ServiceGoal(**GOAL),
+        goal=ServiceGoal(**GOAL, patience_seconds=patience),
     )
 
 
@@ -65,7 +66,13 @@ def bench_solver(runs: int) -> None:
     by_heads = SlotQuery(agents[:1], coach, window, NOW, 30, 10, {"sales": heads})
     by_sl = replace(by_heads, staffing={"sales": with_volume(heads)})
     floor = replace(by_sl, respect_floor=True)
-    cases = {"headcount": by_heads, "service level": by_sl, "SL + respect_floor": floor}
+    patient = replace(by_heads, staffing={"sales": with_volume(heads, patience=90.0)})
+    cases = {
+        "headcount": by_heads,
+        "service level": by_sl,
+        "SL + respect_floor": floor,
+        "SL, Erlang A (90 s)": patient,
+    }
     samples: dict[str, list[float]] = {name: [] for name in cases}
     cpu: dict[str, float] = dict.fromkeys(cases, 0.0)
     for query in cases.values():

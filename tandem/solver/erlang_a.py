@@ -10,8 +10,8 @@ agent taken off costs what it really does. With arrival rate ``l``, service rate
 * a caller finding ``q`` others queued is answered with probability ``n mu / (n mu + (q+1) th)``
   (the stage products telescope), after ``S_q``, a sum of exponentials with rates
   ``n mu + (m+1) th``, ``m = q .. 0``, independent of whether it is answered;
-* ``P(S_q <= T)`` by uniformization (positive sums only, no alternating partial fractions), all
-  ``q`` and all intervals at once.
+* ``P(S_q <= T)`` in closed form, a negative-binomial tail (see :func:`_within`), for all ``q``
+  and all intervals at once.
 
 SL = P(answered within T) over contacts offered (an abandoned contact is not answered in time);
 ASA is the mean wait of answered contacts. No contacts: SL 1, ASA 0.
@@ -26,6 +26,9 @@ from tandem.solver.erlang import INTERVAL_SECONDS, Queue, interpolated
 MAX_QUEUE = 2_000
 """Queued states kept at most: beyond, even a 99 % loaded interval has no probability left."""
 _TAIL_SIGMAS = 8.0
+"""How far past its mean the queue length is considered before trimming."""
+_NEGLIGIBLE = math.log(1e-16)
+"""Queued states less likely than this (relative to the likeliest state) are dropped."""
 
 
 def erlang_a(
@@ -78,13 +81,18 @@ def _busy(
     steps = np.log(lam)[:, None] - np.log(rates[:, :-1])
     queued = log_pn[:, None] + np.concatenate((np.zeros((n.size, 1)), np.cumsum(steps, 1)), 1)
     top = np.maximum(below.max(axis=1), queued.max(axis=1))
+    # Keep the queue only as long as some interval still has mass there: the uniformization
+    # below costs (queue length) x (events), and its rate grows with the queue length.
+    alive = (queued - top[:, None] > _NEGLIGIBLE).any(axis=0)
+    keep = int(np.flatnonzero(alive)[-1]) + 1 if alive.any() else 1
+    queued, rates = queued[:, :keep], rates[:, :keep]
     at_once = np.exp(below - top[:, None]).sum(axis=1)
     seen = np.exp(queued - top[:, None])
     total = at_once + seen.sum(axis=1)
     at_once, seen = at_once / total, seen / total[:, None]
 
     answered = nmu[:, None] / rates  # a caller finding q queued is answered with this
-    in_time = _within(rates, threshold)
+    in_time = _within(rates, theta, threshold)
     mean_wait = np.cumsum(1.0 / rates, axis=1)
     served = at_once + (seen * answered).sum(axis=1)
     sl = at_once + (seen * answered * in_time).sum(axis=1)
@@ -93,21 +101,19 @@ def _busy(
     return sl, asa
 
 
-def _within(rates: np.ndarray, horizon: float) -> np.ndarray:
-    """``[i, q]``: P(exponential stages with rates ``rates[i, q], .., rates[i, 0]`` all end
-    within ``horizon``), by uniformization at each row's largest rate."""
-    top = rates[:, -1:]  # rates rise with m
-    step = rates / top  # chance a uniformized event moves the stage on
-    mean = top[:, 0] * horizon
-    events = int(np.max(mean + _TAIL_SIGMAS * np.sqrt(mean))) + 10
-    log_mean = np.log(mean)
-    log_weight = -mean  # Poisson(mean) at k = 0
-    done = np.zeros(rates.shape)  # P(absorbed within k events | start at stage m)
-    result = np.zeros(rates.shape)
-    shifted = np.ones(rates.shape)
-    for k in range(1, events + 1):
-        shifted[:, 1:] = done[:, :-1]  # from stage m the next is m - 1; from 0, absorbed (1)
-        done = step * shifted + (1.0 - step) * done
-        log_weight = log_weight + log_mean - math.log(k)
-        result += np.exp(log_weight)[:, None] * done
-    return result
+def _within(rates: np.ndarray, theta: float, horizon: float) -> np.ndarray:
+    """``[i, q]``: P(exponential stages with rates ``rates[i, 0..q]`` all end within
+    ``horizon``), where ``rates[i, m] = c_i + (m + 1) theta``.
+
+    Closed form: the Laplace transform of such a sum, prod_j (c + j th) / (c + j th + s), is
+    that of ``-log(W) / th`` with W ~ Beta(c/th + 1, q + 1), so P(S <= T) = P(W >= x) with
+    ``x = exp(-th T)``, and for a whole second parameter 1 - I_x(a, K) is a negative-binomial
+    tail: P(NB(a, x) > q), NB(j) = x^a (a)_j / j! (1 - x)^j. Every NB term is a probability,
+    summed in log space: no overflow, no alternating sums, one cumulative sum for every q.
+    """
+    a = rates[:, :1] / theta  # c / th + 1
+    x = math.exp(-theta * horizon)
+    j = np.arange(rates.shape[1])
+    steps = np.log(a + j[None, 1:] - 1) - np.log(j[None, 1:]) + math.log1p(-x)
+    log_terms = a * math.log(x) + np.concatenate((np.zeros((a.size, 1)), np.cumsum(steps, 1)), 1)
+    return np.clip(1.0 - np.cumsum(np.exp(log_terms), axis=1), 0.0, 1.0)
