@@ -81,8 +81,8 @@ def _busy(
     steps = np.log(lam)[:, None] - np.log(rates[:, :-1])
     queued = log_pn[:, None] + np.concatenate((np.zeros((n.size, 1)), np.cumsum(steps, 1)), 1)
     top = np.maximum(below.max(axis=1), queued.max(axis=1))
-    # Keep the queue only as long as some interval still has mass there: the uniformization
-    # below costs (queue length) x (events), and its rate grows with the queue length.
+    # Keep the queue only as long as some interval still has mass there: every array below is
+    # (intervals x queue length).
     alive = (queued - top[:, None] > _NEGLIGIBLE).any(axis=0)
     keep = int(np.flatnonzero(alive)[-1]) + 1 if alive.any() else 1
     queued, rates = queued[:, :keep], rates[:, :keep]
