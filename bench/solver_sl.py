@@ -84,12 +84,12 @@ def bench_solver(runs: int) -> None:
             samples[name].append(time.perf_counter() - t0)
             cpu[name] += time.process_time() - c0
     base = _p50_ms(samples["headcount"])
-    print("solver: 1 agent + facilitator, 6 weeks, 30 min, top 10")
+    print("solver: 1 agent + facilitator, 6 weeks, 30 min, top 10 (ratios: wall p50 / CPU)")
     for name in cases:
         p50 = _p50_ms(samples[name])
         print(
             f"  {name:20s} p50 {p50:6.2f} ms   CPU {cpu[name] / runs * 1e3:6.2f} ms/query"
-            f"   x{p50 / base:4.2f} of headcount"
+            f"   x{p50 / base:4.2f} / x{cpu[name] / cpu['headcount']:4.2f} of headcount"
         )
     best = find_slots(by_sl).slots[0]
     print(f"  best SL slot: {best.rating.value}, {best.reasons[0]}")
