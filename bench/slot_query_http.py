@@ -61,11 +61,16 @@ def _schedule(person_id: str, schedule, shift: int) -> dict:
     return {"agent_id": person_id, "shifts": shifts}
 
 
-async def _load(http: httpx.AsyncClient, tandem, rng: random.Random) -> tuple[dict, list[str]]:
+async def _load(
+    http: httpx.AsyncClient, tandem, rng: random.Random
+) -> tuple[dict, list[str], dict]:
+    """Coach's auth header, the agents' ids and the staffing body imported (for re-imports)."""
     days = HORIZON_MINUTES // DAY + 8
     shift = _shift()
     coach_id, coach_token = tandem.add_user("Coach", "supervisor", divisions=["bench"])
-    planner = {"Authorization": f"Bearer {tandem.add_user('Planner', 'quality_manager')[1]}"}
+    # The planner imports for the bench division's agents (A5 scopes imports to divisions).
+    _, planner_token = tandem.add_user("Planner", "quality_manager", divisions=["bench"])
+    planner = {"Authorization": f"Bearer {planner_token}"}
     booker = {"Authorization": f"Bearer {tandem.add_user('Booker', 'supervisor')[1]}"}
     coach = {"Authorization": f"Bearer {coach_token}"}
     agents = [agent(f"agent-{i}", UNIT, days, rng) for i in range(5)]
@@ -112,7 +117,7 @@ async def _load(http: httpx.AsyncClient, tandem, rng: random.Random) -> tuple[di
                 )
     blocks = sum(1 for a in agents[0].activities if a.category != ActivityCategory.ON_QUEUE)
     print(f"loaded: 5 agents x {len(agents[0].shifts)} shifts, agent-0 with {blocks} busy blocks")
-    return coach, ids
+    return coach, ids, staffing
 
 
 def _ok(response: httpx.Response) -> None:
@@ -139,7 +144,7 @@ async def main() -> None:
         running_tandem() as tandem,
         httpx.AsyncClient(base_url=tandem.url, timeout=60) as http,
     ):
-        coach, ids = await _load(http, tandem, random.Random(7))
+        coach, ids, _ = await _load(http, tandem, random.Random(7))
         now = datetime.now(UTC)
         window = {
             "window_start": now.isoformat(),

@@ -575,6 +575,21 @@ class StaffingImpact(Out):
     difference: Number
 
 
+class ServiceLevelImpact(Out):
+    """The slot's worst interval by predicted service level (Erlang C), before and after the
+    attendees leave the queue; ASA is null where the agents cannot keep up."""
+
+    interval_start: Instant
+    business_unit: str
+    before_percent: Number
+    after_percent: Number
+    target_percent: Number
+    floor_percent: Number | None
+    contacts: Number
+    before_asa_seconds: Number | None
+    after_asa_seconds: Number | None
+
+
 class SlotOut(Out):
     starts_at: Instant
     ends_at: Instant
@@ -582,6 +597,12 @@ class SlotOut(Out):
     rating: Literal["good", "neutral", "poor"]
     reasons: list[str]
     staffing: StaffingImpact | None
+    service_level: ServiceLevelImpact | None = Field(
+        description="null without volume data and a service-level goal for the attendees' unit"
+    )
+    sl_drop_points: Number | None = Field(
+        description="volume-weighted SL drop over the slot, percentage points (null without volume)"
+    )
 
 
 class FreeBusyOut(Out):
@@ -595,6 +616,9 @@ class SlotsOut(Out):
     window: Window
     feasible: int
     slots: list[SlotOut]
+    below_floor_left_out: int | SkipJsonSchema[None] = absent(
+        "with respect_floor: how many feasible slots were left out for pushing SL below the floor"
+    )
     schedules: dict[str, list[FreeBusyOut]] | SkipJsonSchema[None] = absent(
         "with include_schedules: everyone's free/busy by person id"
     )
@@ -629,6 +653,16 @@ class CommitProgressOut(Out):
     clashes: list[SessionOutcomeOut]
 
 
+class PlanIntervalOut(Out):
+    business_unit: str
+    interval_start: Instant
+    contacts: Number
+    agents_off_queue: Number
+    before_percent: Number
+    after_percent: Number
+    below_floor: bool
+
+
 class PlanOut(Out):
     id: str
     state: PlanState
@@ -642,6 +676,10 @@ class PlanOut(Out):
     timings: dict[str, Number]
     assignments: list[AssignmentOut]
     unplaced: list[UnplacedOut]
+    service_levels: list[PlanIntervalOut] = Field(
+        default_factory=list,
+        description="with volume data: predicted SL after the plan where it takes agents off queue",
+    )
     commit: CommitProgressOut | SkipJsonSchema[None] = absent("once a commit has started")
 
 
@@ -717,6 +755,15 @@ class IntervalOut(Out):
     starts_at: Instant
     forecast: Number
     scheduled: Number
+    contacts: Number | None
+    aht_seconds: Number | None
+
+
+class ServiceGoalOut(Out):
+    target_percent: Number
+    threshold_seconds: Number
+    floor_percent: Number | None
+    patience_seconds: Number | None
 
 
 class StaffingView(Out):
@@ -724,6 +771,7 @@ class StaffingView(Out):
     timezone: str
     from_: Instant | None = Field(alias="from")
     to: Instant | None
+    service_level: ServiceGoalOut | None
     intervals: list[IntervalOut]
 
 

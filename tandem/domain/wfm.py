@@ -5,7 +5,10 @@ Shapes (JSON; the CSV form of a schedule is described at :func:`parse_schedule_c
     schedule: {business_unit, timezone, week_start?, weeks?,
                agents: [{agent_id, shifts: [{starts_at, ends_at,
                          activities: [{starts_at, ends_at, category, paid?, interruptible?}]}]}]}
-    staffing: {business_unit, timezone?, intervals: [{starts_at, forecast, scheduled}]}
+    staffing: {business_unit, timezone?,
+               service_level?: {target_percent, threshold_seconds,
+                                floor_percent?, patience_seconds?},
+               intervals: [{starts_at, forecast, scheduled, contacts?, aht_seconds?}]}
 
 Decisions, all enforced by :func:`plan_schedule` / :func:`plan_staffing`:
 
@@ -32,6 +35,10 @@ Decisions, all enforced by :func:`plan_schedule` / :func:`plan_staffing`:
 * **Staffing** intervals start on a 15-minute boundary (in UTC, which is the same thing in every
   zone with quarter-hour offsets), with non-negative, finite headcounts; an import replaces the
   business unit's intervals from its first interval to the end of its last one.
+* **Volume** (W4, service-level ranking): an interval may carry ``contacts`` (offered in its 15
+  minutes) and ``aht_seconds`` (average handle time), both or neither, non-negative. The business
+  unit's ``service_level`` goal (e.g. 80 % within 20 s) is stored with the unit and kept when a
+  later import leaves it out; ``floor_percent`` must not exceed ``target_percent``.
 
 Violations raise :class:`~tandem.domain.errors.Invalid` whose ``details["field"]`` is the path of
 the offending value, e.g. ``agents.2.shifts.0.activities.3.ends_at``.
@@ -126,16 +133,37 @@ class ScheduleImport(_Strict):
     agents: list[AgentIn] = Field(max_length=20_000)
 
 
+Volume = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Percent = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
 class IntervalIn(_Strict):
     starts_at: Instant
     forecast: Headcount
     scheduled: Headcount
+    contacts: Volume | None = None
+    """Contacts offered in the 15 minutes (W4); with ``aht_seconds``."""
+    aht_seconds: Volume | None = None
+
+
+class ServiceLevelIn(_Strict):
+    """The business unit's goal: ``target_percent`` of contacts answered within
+    ``threshold_seconds``; below ``floor_percent`` a coaching slot is poor (W4)."""
+
+    target_percent: Percent
+    threshold_seconds: Seconds
+    floor_percent: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    patience_seconds: Seconds | None = None
+    """Average patience before abandoning: predictions use Erlang A instead of Erlang C."""
 
 
 class StaffingImport(_Strict):
     business_unit: BusinessUnit
     timezone: TimeZoneName | None = None
     """Needed only when the business unit is new (no schedule or staffing imported yet)."""
+    service_level: ServiceLevelIn | None = None
+    """Stored with the business unit; None keeps what is stored."""
     intervals: list[IntervalIn] = Field(min_length=1, max_length=MAX_INTERVALS)
 
 
@@ -384,12 +412,28 @@ class StaffingPlan:
     starts_at: datetime
     ends_at: datetime
     """Replaced range: the first interval's start to the last one's end, UTC."""
-    intervals: list[tuple[datetime, float, float]]
-    """(start UTC, forecast, scheduled), sorted."""
+    intervals: list[StaffingInterval]
+    """Sorted by start."""
+    service_level: ServiceLevelIn | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingInterval:
+    starts_at: datetime  # UTC
+    forecast: float
+    scheduled: float
+    contacts: float | None = None
+    aht_seconds: float | None = None
 
 
 def plan_staffing(body: StaffingImport, timezone: str) -> StaffingPlan:
     tz = zone(timezone)
+    goal = body.service_level
+    if goal and goal.floor_percent is not None and goal.floor_percent > goal.target_percent:
+        raise _bad(
+            "service_level.floor_percent",
+            f"{goal.floor_percent:g} % is above the target of {goal.target_percent:g} %",
+        )
     seen: dict[datetime, int] = {}
     intervals = []
     for i, interval in enumerate(body.intervals):
@@ -400,16 +444,27 @@ def plan_staffing(body: StaffingImport, timezone: str) -> StaffingPlan:
         if at in seen:
             raise _bad(path, f"repeats the interval of intervals.{seen[at]}")
         seen[at] = i
-        intervals.append((at, float(interval.forecast), float(interval.scheduled)))
-    intervals.sort()
-    starts_at, ends_at = intervals[0][0], intervals[-1][0] + INTERVAL
+        if (interval.contacts is None) != (interval.aht_seconds is None):
+            missing = "aht_seconds" if interval.aht_seconds is None else "contacts"
+            raise _bad(f"intervals.{i}.{missing}", "give contacts and aht_seconds together")
+        intervals.append(
+            StaffingInterval(
+                at,
+                float(interval.forecast),
+                float(interval.scheduled),
+                interval.contacts,
+                interval.aht_seconds,
+            )
+        )
+    intervals.sort(key=lambda row: row.starts_at)
+    starts_at, ends_at = intervals[0].starts_at, intervals[-1].starts_at + INTERVAL
     if ends_at - starts_at > timedelta(weeks=MAX_WEEKS):
-        last = seen[intervals[-1][0]]
+        last = seen[intervals[-1].starts_at]
         raise _bad(
             f"intervals.{last}.starts_at",
             f"the intervals span more than {MAX_WEEKS} weeks; import at most that at a time",
         )
-    return StaffingPlan(body.business_unit, starts_at, ends_at, intervals)
+    return StaffingPlan(body.business_unit, starts_at, ends_at, intervals, goal)
 
 
 # -- CSV -------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from tandem.solver.schedule import (
     PersonSchedule,
     Span,
 )
+from tandem.solver.service_level import ServiceLevelDetail
 from tandem.solver.slot_check import Rule, Violation, check_slot
 from tandem.solver.slot_query import SlotQuery
 from tandem.solver.slots import Slot, SlotResult, StaffingDetail, find_slots
@@ -32,6 +33,7 @@ from tandem.solver.staffing import (
     GOOD_MIN_DIFFERENCE,
     NEUTRAL_MIN_DIFFERENCE,
     Rating,
+    ServiceGoal,
     Staffing,
     StaffingCurve,
 )
@@ -59,6 +61,8 @@ __all__ = [
     "PlanStatus",
     "Rating",
     "Rule",
+    "ServiceGoal",
+    "ServiceLevelDetail",
     "Slot",
     "SlotQuery",
     "SlotResult",

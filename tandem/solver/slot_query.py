@@ -26,6 +26,8 @@ class SlotQuery:
     duration: int = DEFAULT_DURATION_MINUTES
     limit: int = DEFAULT_LIMIT
     staffing: Staffing | None = None
+    respect_floor: bool = False
+    """Leave out starts that push a unit's predicted SL below its floor (W4)."""
 
     @property
     def people(self) -> list[PersonSchedule]:

@@ -5,6 +5,7 @@ vectorised sliding minimum/sum of the per-interval staffing difference. A CP-SAT
 return the same top K a few hundred times slower (see ``/work/shared/notes/solver.md`` §3a).
 """
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -13,6 +14,13 @@ import numpy as np
 from tandem.solver.availability import FreeBusy, flatten, start_mask
 from tandem.solver.minutes import GRID_MINUTES
 from tandem.solver.schedule import Span
+from tandem.solver.service_level import (
+    ServiceLevelDetail,
+    UnitServiceLevel,
+    score_starts,
+    slot_service,
+    unit_service_levels,
+)
 from tandem.solver.slot_query import SlotQuery, validate
 from tandem.solver.staffing import (
     GOOD_MIN_DIFFERENCE,
@@ -50,6 +58,11 @@ class Slot:
     worst: StaffingDetail | None
     """None when there is no forecast for any attendee's business unit over the slot."""
     reasons: list[str]
+    service_level: ServiceLevelDetail | None = None
+    """With volume data: the interval coaching hurts most (then ``score`` is minus
+    :attr:`sl_drop` and ``rating`` and ``reasons`` speak of service level)."""
+    sl_drop: float | None = None
+    """Volume-weighted SL drop over the slot in percentage points; None without volume data."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +75,8 @@ class SlotResult:
     """The query window clipped to ``[now, now + 6 weeks]``."""
     feasible_count: int
     """How many starts break no hard rule (the ranked list is the best ``limit`` of them)."""
+    below_floor_left_out: int = 0
+    """With ``respect_floor``: feasible starts left out for pushing SL below the floor."""
 
 
 def find_slots(query: SlotQuery) -> SlotResult:
@@ -80,19 +95,63 @@ def find_slots(query: SlotQuery) -> SlotResult:
     units = unit_staffing(
         people[:-1], [p.business_unit for p in query.attendees], query.staffing or {}, grid
     )
-    score, total = _score_starts(units, duration_cells, n_starts)
-    order = np.lexsort((candidates, -total[candidates], -score[candidates]))[: query.limit]
-    slots = [
-        _slot(int(i), grid, duration_cells, float(score[i]), float(total[i]), units)
-        for i in candidates[order]
-    ]
+    feasible_count = int(candidates.size)
+    left_out = 0
+    covered = np.zeros(grid.cells, dtype=bool)
+    for k in range(duration_cells):
+        covered[k : k + n_starts] |= feasible
+    levels = unit_service_levels(units, query.staffing or {}, grid, covered)
+    if levels:
+        # W4 with volume data: by volume-weighted SL drop, then earliest.
+        scores = score_starts(levels, duration_cells, n_starts)
+        if query.respect_floor:
+            kept = candidates[~scores.below_floor[candidates]]
+            left_out, candidates = candidates.size - kept.size, kept
+        # Breaching starts go last whatever their drop: an overloaded interval "loses" nothing.
+        order = np.lexsort((candidates, scores.drop[candidates], scores.below_floor[candidates]))[
+            : query.limit
+        ]
+        slots = [
+            _sl_slot(int(i), grid, duration_cells, units, levels, float(scores.drop[i]))
+            for i in candidates[order]
+        ]
+    else:
+        score, total = _score_starts(units, duration_cells, n_starts)
+        order = np.lexsort((candidates, -total[candidates], -score[candidates]))[: query.limit]
+        slots = [
+            _slot(int(i), grid, duration_cells, float(score[i]), float(total[i]), units)
+            for i in candidates[order]
+        ]
     return SlotResult(
         slots=slots,
         schedules={
             av.person_id: FreeBusy(av.person_id, av, window.start, window.end) for av in people
         },
         window=window,
-        feasible_count=int(candidates.size),
+        feasible_count=feasible_count,
+        below_floor_left_out=left_out,
+    )
+
+
+def _sl_slot(
+    index: int,
+    grid: Grid,
+    duration_cells: int,
+    units: list[UnitStaffing],
+    levels: list[UnitServiceLevel],
+    drop: float,
+) -> Slot:
+    """A slot scored by service level; its headcount detail is kept for the record."""
+    by_heads = _slot(index, grid, duration_cells, 0.0, 0.0, units)
+    service = slot_service(levels, index, duration_cells, grid, drop)
+    return dataclasses.replace(
+        by_heads,
+        score=-drop,
+        total=-drop,
+        rating=service.rating,
+        reasons=service.reasons,
+        service_level=service.worst,
+        sl_drop=drop,
     )
 
 

@@ -356,6 +356,11 @@ class WfmBusinessUnitRow(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The service-level goal (W4), all null until a staffing import gives one.
+    sl_target_percent: Mapped[float | None]
+    sl_threshold_seconds: Mapped[float | None]
+    sl_floor_percent: Mapped[float | None]
+    sl_patience_seconds: Mapped[float | None]
 
 
 class WfmWeekRow(Base):
@@ -428,6 +433,9 @@ class WfmStaffingRow(Base):
     starts_at: Mapped[datetime] = mapped_column(primary_key=True)
     forecast: Mapped[float]
     scheduled: Mapped[float]
+    # Offered contacts and average handle time (W4): null when the import gave no volume.
+    contacts: Mapped[float | None]
+    aht_seconds: Mapped[float | None]
 
 
 class AttachmentRow(Base):

@@ -35,7 +35,9 @@ from tandem.domain.wfm import (
     MAX_SHIFT,
     ScheduleImport,
     SchedulePlan,
+    ServiceLevelIn,
     StaffingImport,
+    StaffingInterval,
     monday_of,
     parse_model,
     plan_schedule,
@@ -142,6 +144,8 @@ _STAFFING = (
         raw_instant(WfmStaffingRow.starts_at),
         WfmStaffingRow.forecast,
         WfmStaffingRow.scheduled,
+        WfmStaffingRow.contacts,
+        WfmStaffingRow.aht_seconds,
     )
     .where(
         WfmStaffingRow.business_unit.in_(bindparam("units", expanding=True)),
@@ -210,21 +214,49 @@ def _activity_key(a: WfmActivity) -> tuple[datetime, datetime, str]:
 
 def staffing_for(
     session: Session, business_units: Iterable[str], start: datetime, end: datetime
-) -> dict[str, list[tuple[datetime, float, float]]]:
-    """Per business unit, (interval start UTC, forecast, scheduled) for 15-minute intervals in
-    [start, end), sorted. An interval belongs to the range when it starts inside it; business
-    units with no interval there are left out."""
+) -> dict[str, list[StaffingInterval]]:
+    """Per business unit, its 15-minute intervals in [start, end) (start in UTC), sorted. An
+    interval belongs to the range when it starts inside it; business units with no interval
+    there are left out."""
     units = set(business_units)
     if not units or end <= start:
         return {}
     rows = session.connection().execute(
         _STAFFING, {"units": list(units), "start": start, "end": end}
     )
-    result: dict[str, list[tuple[datetime, float, float]]] = defaultdict(list)
+    result: dict[str, list[StaffingInterval]] = defaultdict(list)
     instant = UtcInstants()
-    for unit, at, forecast, scheduled in rows:
-        result[unit].append((instant(at), float(forecast), float(scheduled)))
+    for unit, at, forecast, scheduled, contacts, aht in rows:
+        result[unit].append(
+            StaffingInterval(instant(at), float(forecast), float(scheduled), contacts, aht)
+        )
     return dict(result)
+
+
+def service_goals(session: Session, business_units: Iterable[str]) -> dict[str, ServiceLevelIn]:
+    """The stored service-level goal of each of these business units that has one (W4)."""
+    units = list(set(business_units))
+    if not units:
+        return {}
+    unit = WfmBusinessUnitRow
+    rows = session.execute(
+        select(
+            unit.name,
+            unit.sl_target_percent,
+            unit.sl_threshold_seconds,
+            unit.sl_floor_percent,
+            unit.sl_patience_seconds,
+        ).where(unit.name.in_(units), unit.sl_target_percent.is_not(None))
+    )
+    return {
+        name: ServiceLevelIn(
+            target_percent=target,
+            threshold_seconds=threshold,
+            floor_percent=floor,
+            patience_seconds=patience,
+        )
+        for name, target, threshold, floor, patience in rows
+    }
 
 
 def unit_versions(session: Session, business_units: Iterable[str]) -> dict[str, datetime]:
@@ -668,6 +700,17 @@ def replace_staffing(
     body = data if isinstance(data, StaffingImport) else parse_model(StaffingImport, data)
     timezone = _unit_for_update(session, body.business_unit, body.timezone, now, has_weeks=False)
     plan = plan_staffing(body, timezone)
+    if (goal := plan.service_level) is not None:
+        session.execute(
+            update(WfmBusinessUnitRow)
+            .where(WfmBusinessUnitRow.name == plan.business_unit)
+            .values(
+                sl_target_percent=goal.target_percent,
+                sl_threshold_seconds=goal.threshold_seconds,
+                sl_floor_percent=goal.floor_percent,
+                sl_patience_seconds=goal.patience_seconds,
+            )
+        )
     session.execute(
         delete(WfmStaffingRow).where(
             WfmStaffingRow.business_unit == plan.business_unit,
@@ -680,11 +723,13 @@ def replace_staffing(
         [
             {
                 "business_unit": plan.business_unit,
-                "starts_at": at,
-                "forecast": forecast,
-                "scheduled": scheduled,
+                "starts_at": row.starts_at,
+                "forecast": row.forecast,
+                "scheduled": row.scheduled,
+                "contacts": row.contacts,
+                "aht_seconds": row.aht_seconds,
             }
-            for at, forecast, scheduled in plan.intervals
+            for row in plan.intervals
         ],
     )
     return StaffingImported(plan.business_unit, plan.starts_at, plan.ends_at, len(plan.intervals))

@@ -122,6 +122,7 @@ def slot_query(
     now: datetime,
     limit: int = 10,
     excluding_meeting: str | None = None,
+    respect_floor: bool = False,
 ) -> SlotQuery:
     found = schedules(
         session,
@@ -139,6 +140,7 @@ def slot_query(
         duration=duration,
         limit=limit,
         staffing=found.staffing,
+        respect_floor=respect_floor,
     )
 
 

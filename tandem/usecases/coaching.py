@@ -66,6 +66,8 @@ class SlotQueryBody(Strict):
     exclude_meeting_id: str | None = None
     limit: int = Field(default=10, ge=1, le=100)
     include_schedules: bool = True
+    respect_floor: bool = False
+    """Leave out slots that push predicted SL below the business unit's floor (W4)."""
 
     _duration = field_validator("duration_minutes")(check_coaching_duration)
     _distinct = field_validator("attendee_ids")(distinct_ids)
@@ -135,6 +137,7 @@ async def query_slots(svc: Services, user: User, body: SlotQueryBody) -> SlotRes
             now=moment,
             limit=body.limit,
             excluding_meeting=body.exclude_meeting_id,
+            respect_floor=body.respect_floor,
         )
     )
     return find_slots(query)
@@ -191,6 +194,19 @@ def result_out(result: PlanResult) -> dict[str, Any]:
         "unplaced": [
             {"agent_id": u.agent_id, "reason": u.reason.value, "message": u.message}
             for u in result.unplaced
+        ],
+        # W6+: predicted SL after the plan where it takes agents off queue (empty without volume).
+        "service_levels": [
+            {
+                "business_unit": s.business_unit,
+                "interval_start": iso(from_minutes(s.interval_start)),
+                "contacts": s.contacts,
+                "agents_off_queue": s.heads_off,
+                "before_percent": s.before_percent,
+                "after_percent": s.after_percent,
+                "below_floor": s.below_floor,
+            }
+            for s in result.service_levels
         ],
     }
 

@@ -24,7 +24,13 @@ from tandem.domain.access import may_see_wfm_of, require, wfm_unit_in_scope
 from tandem.domain.errors import DomainError, NotAllowed, not_found
 from tandem.domain.permissions import Permission
 from tandem.domain.users import User
-from tandem.domain.wfm import ScheduleImport, StaffingImport, parse_schedule_csv
+from tandem.domain.wfm import (
+    ScheduleImport,
+    ServiceLevelIn,
+    StaffingImport,
+    StaffingInterval,
+    parse_schedule_csv,
+)
 from tandem.store import users, wfm
 from tandem.usecases.context import Services
 from tandem.usecases.meeting_access import now
@@ -150,13 +156,20 @@ async def view_schedule(
     return await svc.db.read(read)
 
 
+@dataclass(frozen=True)
+class StaffingView:
+    timezone: str
+    service_level: ServiceLevelIn | None
+    intervals: list[StaffingInterval]
+
+
 async def view_staffing(
     svc: Services, user: User, business_unit: str, start: datetime | None, end: datetime | None
-) -> tuple[str, list[tuple[datetime, float, float]]]:
-    """A business unit's zone and its stored intervals starting in [start, end)."""
+) -> StaffingView:
+    """A business unit's zone, service-level goal and stored intervals starting in [start, end)."""
     require(user, Permission.WFM_VIEW)
 
-    def read(session: Session) -> tuple[str, list[tuple[datetime, float, float]]]:
+    def read(session: Session) -> StaffingView:
         _unit_members_in_scope(session, user, business_unit)
         timezone = wfm.business_unit_zone(session, business_unit)
         if timezone is None:
@@ -164,6 +177,7 @@ async def view_staffing(
         rows = wfm.staffing_for(
             session, [business_unit], start or wfm.BEGINNING, end or wfm.END_OF_TIME
         )
-        return timezone, rows.get(business_unit, [])
+        goal = wfm.service_goals(session, [business_unit]).get(business_unit)
+        return StaffingView(timezone, goal, rows.get(business_unit, []))
 
     return await svc.db.read(read)

@@ -18,21 +18,49 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from tandem.domain.users import User
-from tandem.solver import Activity, ActivityCategory, Span, StaffingCurve, to_minutes
+from tandem.domain.wfm import ServiceLevelIn, StaffingInterval
+from tandem.solver import (
+    Activity,
+    ActivityCategory,
+    ServiceGoal,
+    Span,
+    StaffingCurve,
+    to_minutes,
+)
 from tandem.store import wfm
 from tandem.store.wfm import WfmSchedule
 
 KEPT_AHEAD = timedelta(weeks=7)
 
 
-def curve(rows: list[tuple[datetime, float, float]]) -> StaffingCurve:
-    """Dense 15-minute arrays from the first to the last interval; gaps have no data (NaN)."""
-    at = np.fromiter((to_minutes(r[0]) for r in rows), dtype=np.int64, count=len(rows))
+def curve(rows: list[StaffingInterval], goal: ServiceLevelIn | None = None) -> StaffingCurve:
+    """Dense 15-minute arrays from the first to the last interval; gaps have no data (NaN).
+    Volume (contacts, handle time) and the goal go along only when some interval has volume."""
+    at = np.fromiter((to_minutes(r.starts_at) for r in rows), dtype=np.int64, count=len(rows))
     cells = (at - at[0]) // 15
-    forecast, scheduled = np.full(cells[-1] + 1, np.nan), np.full(cells[-1] + 1, np.nan)
-    forecast[cells] = [r[1] for r in rows]
-    scheduled[cells] = [r[2] for r in rows]
-    return StaffingCurve(start=int(at[0]), scheduled=scheduled, forecast=forecast)
+
+    def dense(values: list[float | None]) -> np.ndarray:
+        out = np.full(cells[-1] + 1, np.nan)
+        out[cells] = [np.nan if v is None else v for v in values]
+        return out
+
+    forecast = dense([r.forecast for r in rows])
+    scheduled = dense([r.scheduled for r in rows])
+    if goal is None or all(r.contacts is None for r in rows):
+        return StaffingCurve(start=int(at[0]), scheduled=scheduled, forecast=forecast)
+    return StaffingCurve(
+        start=int(at[0]),
+        scheduled=scheduled,
+        forecast=forecast,
+        contacts=dense([r.contacts for r in rows]),
+        aht_seconds=dense([r.aht_seconds for r in rows]),
+        goal=ServiceGoal(
+            target_percent=goal.target_percent,
+            threshold_seconds=goal.threshold_seconds,
+            floor_percent=goal.floor_percent,
+            patience_seconds=goal.patience_seconds,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -89,8 +117,9 @@ class WfmCache:
         if start < kept_from or end > kept_to:
             read = wfm.schedules_for(session, [p.id for p in members], start, end)
             rows = wfm.staffing_for(session, {s.business_unit for s in read.values()}, start, end)
+            goals = wfm.service_goals(session, rows)
             return {pid: solver_view(s) for pid, s in read.items()}, {
-                unit: curve(r) for unit, r in rows.items()
+                unit: curve(r, goals.get(unit)) for unit, r in rows.items()
             }
 
         def key(unit: str) -> Key:
@@ -116,11 +145,12 @@ class WfmCache:
             stale_units = [u for u in units if self._staffing.get(u, (None,))[0] != key(u)]
         if stale_units:
             rows = wfm.staffing_for(session, stale_units, kept_from, kept_to)
+            goals = wfm.service_goals(session, stale_units)
             with self._lock:
                 for unit in stale_units:
                     self._staffing[unit] = (
                         key(unit),
-                        curve(rows[unit]) if rows.get(unit) else None,
+                        curve(rows[unit], goals.get(unit)) if rows.get(unit) else None,
                     )
         with self._lock:
             staffing = {u: c for u in units if (c := self._staffing[u][1]) is not None}

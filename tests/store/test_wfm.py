@@ -23,6 +23,7 @@ from sqlalchemy import event
 from tandem.cli.demo_wfm import demo_schedule, demo_staffing, load_demo
 from tandem.cli.wfm_import import import_file
 from tandem.domain.errors import Conflict, Invalid
+from tandem.domain.wfm import StaffingInterval
 from tandem.settings import Settings
 from tandem.store import wfm
 from tandem.store.db import Database
@@ -197,6 +198,10 @@ async def test_w1_w3_items_overlapping_the_range_come_whole_in_two_queries(db: D
 # -- staffing_for ----------------------------------------------------------------------------
 
 
+def heads(rows: list[StaffingInterval]) -> list[tuple[datetime, float, float]]:
+    return [(r.starts_at, r.forecast, r.scheduled) for r in rows]
+
+
 def staffing(unit: str, first: datetime, values: list[tuple[float, float]], **extra: Any) -> dict:
     return {
         "business_unit": unit,
@@ -231,12 +236,12 @@ async def test_w1_w4_staffing_by_unit_and_range_replaced_where_covered(db: Datab
             session, [north, south, "nobody"], nine, nine + timedelta(minutes=45)
         )
     assert set(got) == {north, south}
-    assert got[north] == [
+    assert heads(got[north]) == [
         (nine, 10.0, 9.0),
         (nine + timedelta(minutes=15), 12.0, 11.0),
         (nine + timedelta(minutes=30), 14.0, 15.0),
     ]
-    assert got[south] == [(nine, 3.0, 4.0)]
+    assert heads(got[south]) == [(nine, 3.0, 4.0)]
 
     # Replacing 09:15-09:45 only: 09:00 and 09:45 stay; 09:30 is inside the range and goes.
     with db.writing() as session:
@@ -261,7 +266,7 @@ async def test_w1_w4_staffing_by_unit_and_range_replaced_where_covered(db: Datab
         )
     with db.reading() as session:
         after = wfm.staffing_for(session, [north], nine, nine + timedelta(hours=2))[north]
-    assert [(a.minute, f, s) for a, f, s in after] == [
+    assert [(a.minute, f, s) for a, f, s in heads(after)] == [
         (0, 10, 9),
         (15, 1, 2),
         (30, 3, 4),
@@ -292,7 +297,27 @@ async def test_w1_staffing_is_keyed_by_utc_on_the_night_clocks_go_back(db: Datab
         wfm.replace_staffing(session, body, NOW)
     with db.reading() as session:
         got = wfm.staffing_for(session, [unit], first, first + timedelta(hours=4))[unit]
-    assert [at for at, _, _ in got] == [first + i * timedelta(minutes=15) for i in range(16)]
+    assert [row.starts_at for row in got] == [first + i * timedelta(minutes=15) for i in range(16)]
+
+
+async def test_w1_w4_volume_and_service_level_goal_are_stored(db: Database) -> None:
+    """Contacts and handle times ride with each interval; the unit keeps its goal until an
+    import gives another (an import without one leaves it)."""
+    unit = f"bu-{uuid.uuid4().hex[:6]}"
+    nine = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    body = staffing(unit, nine, [(10, 9), (12, 11)], timezone="UTC")
+    body["intervals"][0].update(contacts=40, aht_seconds=300)
+    goal = {"target_percent": 80, "threshold_seconds": 20, "floor_percent": 65}
+    with db.writing() as session:
+        wfm.replace_staffing(session, {**body, "service_level": goal}, NOW)
+    with db.writing() as session:
+        wfm.replace_staffing(session, staffing(unit, nine + timedelta(hours=1), [(1, 1)]), NOW)
+    with db.reading() as session:
+        rows = wfm.staffing_for(session, [unit], nine, nine + timedelta(minutes=30))[unit]
+        stored = wfm.service_goals(session, [unit, "nobody"])
+    assert [(r.contacts, r.aht_seconds) for r in rows] == [(40.0, 300.0), (None, None)]
+    assert stored[unit].model_dump() == {**goal, "patience_seconds": None}
+    assert set(stored) == {unit}
 
 
 # -- replacing -------------------------------------------------------------------------------
@@ -576,7 +601,8 @@ async def test_w1_demo_weeks_are_realistic_and_deterministic(db: Database) -> No
             assert all(a.interruptible == (a.category in ("on_queue", "off_queue")) for a in inside)
     with db.reading() as session:
         curve = wfm.staffing_for(session, [unit], start, start + timedelta(weeks=2))[unit]
-    assert any(f > s for _, f, s in curve) and any(f < s for _, f, s in curve)
+    assert any(r.forecast > r.scheduled for r in curve)
+    assert any(r.forecast < r.scheduled for r in curve)
 
 
 async def test_w1_concurrent_imports_of_one_unit_run_one_after_the_other(db: Database) -> None:

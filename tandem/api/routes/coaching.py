@@ -3,6 +3,7 @@ tandem.usecases.coaching."""
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
@@ -12,13 +13,34 @@ from tandem.api.auth import CurrentUser
 from tandem.api.responses import AUTHED, CHANGES, CommitAccepted, PlanOut, SlotsOut
 from tandem.api.services import Svc
 from tandem.domain.plans import PlanState
-from tandem.solver import SlotResult, from_minutes
+from tandem.solver import ServiceLevelDetail, SlotResult, from_minutes
 from tandem.usecases import coaching as uc
 from tandem.usecases.coaching import CommitBody, Plan, PlanBody, SlotQueryBody
 from tandem.usecases.schemas import iso
 
 router = APIRouter(prefix="/v1/coaching", tags=["coaching"], responses=AUTHED)
 PLAN = {"response_model": PlanOut, "response_model_exclude_unset": True}
+
+
+def _finite(value: float) -> float | None:
+    """JSON has no infinity: an ASA the agents can never reach is null."""
+    return value if math.isfinite(value) else None
+
+
+def _service_level_out(worst: ServiceLevelDetail | None) -> dict[str, Any] | None:
+    if worst is None:
+        return None
+    return {
+        "interval_start": iso(from_minutes(worst.interval_start)),
+        "business_unit": worst.business_unit,
+        "before_percent": worst.before_percent,
+        "after_percent": worst.after_percent,
+        "target_percent": worst.target_percent,
+        "floor_percent": worst.floor_percent,
+        "contacts": worst.contacts,
+        "before_asa_seconds": _finite(worst.before_asa_seconds),
+        "after_asa_seconds": _finite(worst.after_asa_seconds),
+    }
 
 
 def _slots_out(result: SlotResult, include_schedules: bool) -> dict[str, Any]:
@@ -45,10 +67,14 @@ def _slots_out(result: SlotResult, include_schedules: bool) -> dict[str, Any]:
                     "taken_off_queue": slot.worst.removed,
                     "difference": slot.worst.difference,
                 },
+                "service_level": _service_level_out(slot.service_level),
+                "sl_drop_points": slot.sl_drop,
             }
             for slot in result.slots
         ],
     }
+    if result.below_floor_left_out:
+        out["below_floor_left_out"] = result.below_floor_left_out
     if include_schedules:
         # Six weeks is over a thousand segments a person; each boundary ends one segment and
         # starts the next, so format each instant once.

@@ -209,15 +209,22 @@ async def get_staffing(
 ) -> dict:
     """The stored intervals of a business unit starting in [from, to) (default: all)."""
     _range(start, to)
-    timezone, rows = await uc.view_staffing(svc, user, business_unit, start, to)
-    tz = zone(timezone)
+    stored = await uc.view_staffing(svc, user, business_unit, start, to)
+    tz = zone(stored.timezone)
     return {
         "business_unit": business_unit,
-        "timezone": timezone,
+        "timezone": stored.timezone,
         "from": start.isoformat() if start else None,
         "to": to.isoformat() if to else None,
+        "service_level": stored.service_level.model_dump() if stored.service_level else None,
         "intervals": [
-            {"starts_at": at.astimezone(tz).isoformat(), "forecast": f, "scheduled": s}
-            for at, f, s in rows
+            {
+                "starts_at": row.starts_at.astimezone(tz).isoformat(),
+                "forecast": row.forecast,
+                "scheduled": row.scheduled,
+                "contacts": row.contacts,
+                "aht_seconds": row.aht_seconds,
+            }
+            for row in stored.intervals
         ],
     }

@@ -4,6 +4,7 @@ from tandem.solver.plan.planner import plan_team
 from tandem.solver.plan.problem import UNPLACED_PENALTY
 from tandem.solver.plan.request import (
     Assignment,
+    IntervalServiceLevel,
     PlanEngine,
     PlanRequest,
     PlanResult,
@@ -15,6 +16,7 @@ from tandem.solver.plan.request import (
 __all__ = [
     "UNPLACED_PENALTY",
     "Assignment",
+    "IntervalServiceLevel",
     "PlanEngine",
     "PlanRequest",
     "PlanResult",

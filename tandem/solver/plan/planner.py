@@ -22,7 +22,13 @@ import numpy as np
 from tandem.solver.minutes import GRID_MINUTES
 from tandem.solver.plan.greedy import improve, plan_greedily
 from tandem.solver.plan.mip import INTEGRALITY_TOLERANCE, TeamModel, integral
-from tandem.solver.plan.problem import UNPLACED_PENALTY, PlanProblem, build_problem, session_costs
+from tandem.solver.plan.problem import (
+    UNPLACED_PENALTY,
+    PlanProblem,
+    build_problem,
+    predicted_service_levels,
+    session_costs,
+)
 from tandem.solver.plan.request import (
     Assignment,
     PlanEngine,
@@ -90,6 +96,7 @@ def plan_team(request: PlanRequest) -> PlanResult:
         lower_bound=min(lower_bound, impact + UNPLACED_PENALTY * len(unplaced)),
         greedy_objective=greedy_objective,
         timings=timings,
+        service_levels=predicted_service_levels(problem, chosen),
     )
 
 

@@ -10,15 +10,28 @@ import numpy as np
 
 from tandem.solver.availability import flatten, start_mask
 from tandem.solver.minutes import GRID_MINUTES, from_minutes, to_minutes
-from tandem.solver.plan.impact import cost_of, cost_table
-from tandem.solver.plan.request import PlanRequest
+from tandem.solver.plan.impact import cost_of, cost_table, sl_cost_table
+from tandem.solver.plan.request import IntervalServiceLevel, PlanRequest
 from tandem.solver.schedule import PersonSchedule
-from tandem.solver.staffing import on_queue_minutes, staffing_on_grid
+from tandem.solver.staffing import ServiceGoal, on_grid, on_queue_minutes, staffing_on_grid
 from tandem.solver.validation import Grid, InvalidQuery, check_duration, clip_window, grid_for
 
 UNPLACED_PENALTY = 10_000.0
 """Objective charge per unplaced agent: above any session's possible impact (at most 4
-intervals x 64 x facilitators), so placing one more agent always beats a cheaper plan."""
+intervals x 64 x facilitators by headcount; by service level, 4 x (FLOOR_PRICE + contacts per
+interval) while intervals have under 1,500 contacts), so placing one more agent always beats a
+cheaper plan."""
+
+
+@dataclass(frozen=True, eq=False)
+class UnitVolume:
+    """A business unit's volume on the grid, where its staffing has it (W6+)."""
+
+    business_unit: str
+    goal: ServiceGoal
+    scheduled: np.ndarray
+    contacts: np.ndarray
+    aht: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +59,9 @@ class PlanProblem:
     removal: np.ndarray
     """``removal[a, cell]``: heads agent ``a`` takes off queue if coached during that cell."""
     unit_tables: list[np.ndarray]
-    """Per business unit, :func:`cost_table` over the grid cells."""
+    """Per business unit, :func:`cost_table` (or :func:`sl_cost_table`) over the grid cells."""
+    unit_volumes: list[UnitVolume | None]
+    """Per business unit (as :attr:`unit_tables`), its volume data, if any."""
 
     def options_of(self, agent: int) -> slice:
         return slice(self.agent_first_option[agent], self.agent_first_option[agent + 1])
@@ -110,13 +125,35 @@ def build_problem(request: PlanRequest) -> PlanProblem:
     staffing = request.staffing or {}
     units = sorted({p.business_unit or "" for p in request.agents})
     max_heads = len(request.facilitators) + 1
-    tables = []
+    tables: list[np.ndarray] = []
+    volumes: list[UnitVolume | None] = []
     for unit in units:
         surplus = np.full(grid.cells, np.nan)
-        if unit in staffing:
-            scheduled, forecast = staffing_on_grid(staffing[unit], grid)
-            surplus = scheduled - forecast
-        tables.append(cost_table(surplus, max_heads))
+        curve = staffing.get(unit)
+        if curve is None:
+            tables.append(cost_table(surplus, max_heads))
+            volumes.append(None)
+            continue
+        scheduled, forecast = staffing_on_grid(curve, grid)
+        surplus = scheduled - forecast
+        if curve.has_volume and curve.goal is not None:
+            assert curve.contacts is not None and curve.aht_seconds is not None
+            volume = UnitVolume(
+                unit,
+                curve.goal,
+                scheduled,
+                on_grid(curve.start, curve.contacts, grid),
+                on_grid(curve.start, curve.aht_seconds, grid),
+            )
+            tables.append(
+                sl_cost_table(
+                    scheduled, volume.contacts, volume.aht, curve.goal, surplus, max_heads
+                )
+            )
+            volumes.append(volume)
+        else:
+            tables.append(cost_table(surplus, max_heads))
+            volumes.append(None)
     removal = np.array(
         [on_queue_minutes(av, grid) / GRID_MINUTES for av in agents], dtype=float
     ).reshape(len(agents), grid.cells)
@@ -138,6 +175,7 @@ def build_problem(request: PlanRequest) -> PlanProblem:
         agent_unit=np.array([units.index(p.business_unit or "") for p in request.agents]),
         removal=removal,
         unit_tables=tables,
+        unit_volumes=volumes,
     )
 
 
@@ -158,21 +196,77 @@ def _local_days(person: PersonSchedule, grid: Grid, n_starts: int) -> np.ndarray
     return np.searchsorted(np.array(midnights), starts, side="right") - 1
 
 
+@dataclass(frozen=True)
+class _Sessions:
+    cells: np.ndarray
+    """``cells[s, k]``: the k-th grid cell of chosen session ``s``."""
+    heads: np.ndarray
+    """Heads session ``s`` takes off queue in each of its cells."""
+    units: np.ndarray
+    """Business-unit index of each session's agent."""
+
+    def total_heads(self, unit: int, n_cells: int) -> np.ndarray:
+        """Heads off queue per cell of ``unit`` over all the chosen sessions."""
+        mine = self.units == unit
+        total = np.zeros(n_cells)
+        np.add.at(total, self.cells[mine], self.heads[mine])
+        return total
+
+
+def _sessions(problem: PlanProblem, chosen: np.ndarray) -> _Sessions:
+    agents = problem.opt_agent[chosen]
+    cells = problem.opt_start[chosen][:, None] + np.arange(problem.duration_cells)[None, :]
+    return _Sessions(cells, problem.removal[agents[:, None], cells], problem.agent_unit[agents])
+
+
 def session_costs(problem: PlanProblem, chosen: np.ndarray) -> np.ndarray:
     """Each chosen session's share of the plan's impact: every (unit, cell) cost is split between
     the sessions there in proportion to the heads each takes off queue."""
-    d = problem.duration_cells
-    agents = problem.opt_agent[chosen]
-    cells = problem.opt_start[chosen][:, None] + np.arange(d)[None, :]
-    heads = problem.removal[agents[:, None], cells]
-    units = problem.agent_unit[agents]
+    sessions = _sessions(problem, chosen)
+    cells, heads, units = sessions.cells, sessions.heads, sessions.units
     shares = np.zeros(chosen.size)
     for unit, table in enumerate(problem.unit_tables):
         mine = units == unit
-        total_heads = np.zeros(problem.grid.cells)
-        np.add.at(total_heads, cells[mine], heads[mine])
+        total_heads = sessions.total_heads(unit, problem.grid.cells)
         cell_cost = cost_of(table, total_heads, slice(None))
         with np.errstate(invalid="ignore", divide="ignore"):
             per_head = np.where(total_heads > 0, cell_cost / total_heads, 0.0)
         shares[mine] = (per_head[cells[mine]] * heads[mine]).sum(axis=1)
     return shares
+
+
+def predicted_service_levels(
+    problem: PlanProblem, chosen: np.ndarray
+) -> list[IntervalServiceLevel]:
+    """Predicted SL before and after the plan in every interval with volume data where the plan
+    takes agents off queue (elsewhere it changes nothing), by unit then time."""
+    sessions = _sessions(problem, chosen)
+    result = []
+    for unit, volume in enumerate(problem.unit_volumes):
+        if volume is None:
+            continue
+        off = sessions.total_heads(unit, problem.grid.cells)
+        known = ~np.isnan(volume.contacts) & ~np.isnan(volume.aht) & ~np.isnan(volume.scheduled)
+        cells = np.flatnonzero(known & (off > 0))
+        queue = volume.goal.predict(
+            np.concatenate((volume.scheduled[cells], volume.scheduled[cells] - off[cells])),
+            np.tile(volume.contacts[cells], 2),
+            np.tile(volume.aht[cells], 2),
+        )
+        m = cells.size
+        breached = volume.goal.breached(queue.service_level[m:], volume.contacts[cells])
+        for i, cell in enumerate(cells.tolist()):
+            before = float(queue.service_level[i]) * 100
+            after = float(queue.service_level[m + i]) * 100
+            result.append(
+                IntervalServiceLevel(
+                    business_unit=volume.business_unit,
+                    interval_start=problem.grid.origin + cell * GRID_MINUTES,
+                    contacts=float(volume.contacts[cell]),
+                    heads_off=float(off[cell]),
+                    before_percent=before,
+                    after_percent=after,
+                    below_floor=bool(breached[i]),
+                )
+            )
+    return result

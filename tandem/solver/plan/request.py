@@ -53,6 +53,21 @@ class Assignment:
     sessions add up to the plan's impact."""
 
 
+@dataclass(frozen=True, slots=True)
+class IntervalServiceLevel:
+    """Predicted service level of one business unit's interval before and after a plan (W6+)."""
+
+    business_unit: str
+    interval_start: int
+    contacts: float
+    heads_off: float
+    """Agents the plan's sessions take off queue in the interval (fractions for part of it)."""
+    before_percent: float
+    after_percent: float
+    below_floor: bool
+    """The plan pushes the interval below its unit's floor."""
+
+
 class UnplacedReason(StrEnum):
     NO_FREE_TIME = "no_free_time"
     """The agent has no start in the window that their own schedule allows."""
@@ -95,6 +110,10 @@ class PlanResult:
     """The greedy baseline's objective on the same request, for comparison."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds spent per phase: ``options``, ``greedy``, ``build``, ``solve``, ``total``."""
+    service_levels: list[IntervalServiceLevel] = field(default_factory=list)
+    """With volume data: predicted SL after the plan in each interval it takes agents from.
+    Then :attr:`impact` counts contacts predicted to miss the SL threshold (plus floor charges)
+    in those units, instead of headcount prices."""
 
     @property
     def gap(self) -> float:
