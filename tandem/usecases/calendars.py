@@ -142,10 +142,11 @@ async def delete_calendar(svc: Services, user: User, connection_id: str) -> None
     await svc.calendars.stop(connection_id)
 
 
-async def sync_now(svc: Services, user: User, connection_id: str) -> None:
+async def sync_now(svc: Services, user: User, connection_id: str) -> CalendarConnection:
     """K3: read the calendar again now rather than at the next pass."""
-    await _own(svc, user, connection_id)
+    connection, _ = await _own(svc, user, connection_id)
     await svc.calendars.sync_now(connection_id)
+    return connection
 
 
 async def candidates(svc: Services, user: User, connection_id: str) -> Candidates:

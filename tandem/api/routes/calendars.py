@@ -83,13 +83,14 @@ async def delete_calendar(calendar_id: str, user: CurrentUser, svc: Svc) -> Resp
     return Response(status_code=204)
 
 
-@router.post("/calendars/{calendar_id}/sync", status_code=202, responses=AUTHED)
-async def sync_calendar(calendar_id: str, user: CurrentUser, svc: Svc) -> Response:
+@router.post(
+    "/calendars/{calendar_id}/sync", status_code=202, response_model=CalendarOut, responses=AUTHED
+)
+async def sync_calendar(calendar_id: str, user: CurrentUser, svc: Svc) -> dict:
     """Read the calendar again now and follow what changed in it (K3), instead of at the next
-    pass (every ``TANDEM_CALENDAR_SYNC_SECONDS``); ``last_synced_at`` and ``status`` tell when
-    it is done."""
-    await connected.sync_now(svc, user, calendar_id)
-    return Response(status_code=202)
+    pass (every ``TANDEM_CALENDAR_SYNC_SECONDS``); the connection as it is now, whose
+    ``last_synced_at`` and ``status`` tell when the pass is done."""
+    return _calendar_out(await connected.sync_now(svc, user, calendar_id))
 
 
 @router.get(
