@@ -57,14 +57,16 @@ class Tandem:
     data_dir: Path
     temporal: str
     process: asyncio.subprocess.Process
+    database_url: str | None = None  # TANDEM_DATABASE_URL, when not the data folder's SQLite
+    database_schema: str | None = None
 
     @property
     def database(self) -> str:
-        return f"sqlite:///{self.data_dir / 'tandem.db'}"
+        return self.database_url or f"sqlite:///{self.data_dir / 'tandem.db'}"
 
     def add_user(self, name: str, role: str, **fields) -> tuple[str, str]:
         """(id, token) of a new user, written straight into the database."""
-        db = Database(self.database)
+        db = Database(self.database, schema=self.database_schema)
         try:
             with db.writing() as session:
                 user, token = users.create_user(
@@ -104,7 +106,14 @@ async def running_tandem(*extra: str, env: dict[str, str] | None = None) -> Asyn
                     await asyncio.sleep(0.2)
                 else:
                     raise SystemExit("tandem up did not become ready")
-            yield Tandem(url, Path(folder), f"127.0.0.1:{temporal}", process)
+            yield Tandem(
+                url,
+                Path(folder),
+                f"127.0.0.1:{temporal}",
+                process,
+                (env or {}).get("TANDEM_DATABASE_URL"),
+                (env or {}).get("TANDEM_DATABASE_SCHEMA"),
+            )
         finally:
             process.send_signal(signal.SIGINT)
             await process.wait()
