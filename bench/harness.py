@@ -60,6 +60,8 @@ class Tandem:
     temporal: str
     process: asyncio.subprocess.Process
     worker_metrics_port: int = 0  # where its worker serves Prometheus metrics (0: off)
+    database_url: str | None = None  # TANDEM_DATABASE_URL, when not the data folder's SQLite
+    database_schema: str | None = None
 
     def children(self) -> dict[str, int]:
         """The supervisor's children by role: ``{"worker": pid, "api": pid, "temporal": pid}``
@@ -79,11 +81,11 @@ class Tandem:
 
     @property
     def database(self) -> str:
-        return f"sqlite:///{self.data_dir / 'tandem.db'}"
+        return self.database_url or f"sqlite:///{self.data_dir / 'tandem.db'}"
 
     def add_user(self, name: str, role: str, **fields) -> tuple[str, str]:
         """(id, token) of a new user, written straight into the database."""
-        db = Database(self.database)
+        db = Database(self.database, schema=self.database_schema)
         try:
             with db.writing() as session:
                 user, token = users.create_user(
@@ -124,7 +126,15 @@ async def running_tandem(*extra: str, env: dict[str, str] | None = None) -> Asyn
                     await asyncio.sleep(0.2)
                 else:
                     raise SystemExit("tandem up did not become ready")
-            yield Tandem(url, Path(folder), f"127.0.0.1:{temporal}", process, metrics)
+            yield Tandem(
+                url,
+                Path(folder),
+                f"127.0.0.1:{temporal}",
+                process,
+                metrics,
+                (env or {}).get("TANDEM_DATABASE_URL"),
+                (env or {}).get("TANDEM_DATABASE_SCHEMA"),
+            )
         finally:
             process.send_signal(signal.SIGINT)
             await process.wait()

@@ -7,7 +7,12 @@ work off the event loop that serves HTTP and runs workflows.
 
 SQLite has one writer at a time, so writers open their transaction with ``BEGIN IMMEDIATE``:
 a check-then-insert (the booking guard) is then atomic across processes. Readers keep the
-default deferred ``BEGIN`` so they never queue behind writers (WAL mode).
+default deferred ``BEGIN`` so they never queue behind writers (WAL mode). Within a process,
+SQLite write transactions go to one writer thread: with eight threads each waiting in
+``BEGIN IMMEDIATE``, half the worker's DB-thread time went to SQLite's busy-wait for a lock only
+one of them can hold (issue 13). Queued on one thread they take turns without polling; other
+processes still serialise through the lock itself, so the guard's atomicity is unchanged.
+PostgreSQL writes stay on the pool: its row locks let different people book in parallel.
 """
 
 from __future__ import annotations
@@ -102,6 +107,11 @@ class Database:
         self._reads = sessionmaker(self.reader, expire_on_commit=False)
         self._writes = sessionmaker(self.writer, expire_on_commit=False)
         self._threads = ThreadPoolExecutor(THREADS, thread_name_prefix="tandem-db")
+        self._writer = (
+            ThreadPoolExecutor(1, thread_name_prefix="tandem-db-write")
+            if self.backend == "sqlite"
+            else self._threads
+        )
 
     @property
     def is_postgres(self) -> bool:
@@ -130,10 +140,11 @@ class Database:
         return await asyncio.get_running_loop().run_in_executor(self._threads, self._read, work)
 
     async def write(self, work: Callable[[Session], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._threads, self._write, work)
+        return await asyncio.get_running_loop().run_in_executor(self._writer, self._write, work)
 
     def dispose(self) -> None:
         self._threads.shutdown(wait=True)
+        self._writer.shutdown(wait=True)
         self.reader.dispose()
         if self.writer is not self.reader:
             self.writer.dispose()

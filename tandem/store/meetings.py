@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from tandem.domain.meetings import (
@@ -66,11 +66,16 @@ def get_meeting(session: Session, meeting_id: str) -> MeetingRecord | None:
 
 
 def write_projection(session: Session, meeting: Meeting, now: datetime) -> bool:
-    """Store the workflow's state unless a newer version is already there (retries are no-ops)."""
-    query = select(MeetingRow).where(MeetingRow.id == meeting.id)
+    """Store the workflow's state unless a newer version is already there (retries are no-ops).
+
+    Core statements, not ORM objects: this runs in every lifecycle change's write transaction,
+    where loading a row into the session and flushing it cost about twice the SQL (issue 13)."""
+    query = select(MeetingRow.version, MeetingRow.participant_ids).where(
+        MeetingRow.id == meeting.id
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    row = session.scalar(query)
+    row = session.execute(query).first()
     if row is not None and row.version >= meeting.version:
         return False
     values = {
@@ -97,21 +102,21 @@ def write_projection(session: Session, meeting: Meeting, now: datetime) -> bool:
         "created_at": meeting.created_at,
         "updated_at": now,
     }
+    table = MeetingRow.__table__
     if row is None:
-        session.add(MeetingRow(id=meeting.id, archived=False, **values))
-        session.flush()
+        session.execute(insert(table).values(id=meeting.id, archived=False, **values))
     else:
-        unchanged_people = row.participant_ids == values["participant_ids"]
-        for key, value in values.items():
-            setattr(row, key, value)
-        if unchanged_people:
+        session.execute(update(table).where(table.c.id == meeting.id).values(**values))
+        if list(row.participant_ids) == values["participant_ids"]:
             return True
         session.execute(
             delete(MeetingParticipantRow).where(MeetingParticipantRow.meeting_id == meeting.id)
         )
-    session.add_all(
-        MeetingParticipantRow(meeting_id=meeting.id, user_id=uid) for uid in meeting.participant_ids
-    )
+    if meeting.participant_ids:
+        session.execute(
+            insert(MeetingParticipantRow.__table__),
+            [{"meeting_id": meeting.id, "user_id": uid} for uid in meeting.participant_ids],
+        )
     return True
 
 
