@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from xml.etree import ElementTree
 
+import httpx
 from icalendar import Calendar
 
 from tandem.calendars.fetch import Answer, CalendarError, Guard, exchange
 from tandem.domain.calendars import CalendarKind
 
 DAV, CALDAV = "DAV:", "urn:ietf:params:xml:ns:caldav"
+CALSERVER = "http://calendarserver.org/ns/"
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,41 @@ class Source:
         return (self.username or "", self.password or "") if self.password else None
 
 
-async def read(guard: Guard, source: Source, start: datetime, end: datetime) -> list[Calendar]:
-    """The calendar objects holding events in [start, end) (an ICS feed: all of them)."""
+@dataclass(frozen=True)
+class Version:
+    """What the server says identifies what it sent: an ICS feed's ETag and Last-Modified, a
+    CalDAV collection's ctag (in ``etag``)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Read:
+    calendars: list[Calendar] | None  # None: unchanged since the version asked about
+    version: Version
+
+
+async def read(
+    guard: Guard, source: Source, start: datetime, end: datetime, known: Version | None = None
+) -> Read:
+    """The calendar objects holding events in [start, end) (an ICS feed: all of them), or
+    none when the calendar is still the ``known`` version: then one small request was made."""
     if source.kind is CalendarKind.ICS:
-        answer = await exchange(guard, "GET", source.url, auth=source.auth)
+        headers = {}
+        if known and known.etag:
+            headers["If-None-Match"] = known.etag
+        if known and known.last_modified:
+            headers["If-Modified-Since"] = known.last_modified
+        answer = await exchange(guard, "GET", source.url, auth=source.auth, headers=headers)
+        if answer.status == 304 and known is not None:
+            return Read(None, known)
         _ok(answer, 200)
-        return [_parsed(answer.body)]
+        version = Version(answer.headers.get("etag"), _strong_date(answer.headers))
+        return Read([_parsed(answer.body)], version)
+    ctag = await _ctag(guard, source)
+    if known is not None and ctag is not None and ctag == known.etag:
+        return Read(None, known)
     answer = await exchange(
         guard,
         "REPORT",
@@ -45,7 +77,39 @@ async def read(guard: Guard, source: Source, start: datetime, end: datetime) -> 
         content=_query(start, end),
     )
     _ok(answer, 207)
-    return [_parsed(data.encode()) for data in _calendar_data(answer.body)]
+    return Read([_parsed(d.encode()) for d in _calendar_data(answer.body)], Version(ctag))
+
+
+def _strong_date(headers: httpx.Headers) -> str | None:
+    """Last-Modified, when it can tell versions apart: one less than a second before the
+    answer's Date could be followed by a change in the same second (RFC 9110 8.8.2.2)."""
+    modified, sent = headers.get("last-modified"), headers.get("date")
+    if not modified or not sent:
+        return None
+    try:
+        gap = parsedate_to_datetime(sent) - parsedate_to_datetime(modified)
+    except (TypeError, ValueError):
+        return None
+    return modified if gap.total_seconds() >= 1 else None
+
+
+async def _ctag(guard: Guard, source: Source) -> str | None:
+    """The collection's ctag (calendarserver.org's getctag, which Radicale, iCloud and most
+    servers keep): it changes whenever anything in the calendar does."""
+    answer = await exchange(
+        guard,
+        "PROPFIND",
+        source.url,
+        auth=source.auth,
+        headers={"Depth": "0", "Content-Type": "application/xml; charset=utf-8"},
+        content=(
+            f'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="{DAV}" '
+            f'xmlns:CS="{CALSERVER}"><D:prop><CS:getctag/></D:prop></D:propfind>'
+        ).encode(),
+    )
+    _ok(answer, 207)
+    found = [e.text for e in _xml(answer.body).iter(f"{{{CALSERVER}}}getctag") if e.text]
+    return found[0] if found else None
 
 
 def _ok(answer: Answer, expected: int) -> None:
@@ -82,10 +146,13 @@ def _query(start: datetime, end: datetime) -> bytes:
     ).encode()
 
 
-def _calendar_data(body: bytes) -> list[str]:
+def _xml(body: bytes) -> ElementTree.Element:
     try:
         # expat never fetches external entities and (2.4+) refuses expansion bombs.
-        root = ElementTree.fromstring(body)
+        return ElementTree.fromstring(body)
     except ElementTree.ParseError as error:
         raise CalendarError(f"the CalDAV server's answer could not be read ({error})") from None
-    return [e.text for e in root.iter(f"{{{CALDAV}}}calendar-data") if e.text]
+
+
+def _calendar_data(body: bytes) -> list[str]:
+    return [e.text for e in _xml(body).iter(f"{{{CALDAV}}}calendar-data") if e.text]

@@ -57,9 +57,16 @@ def connections_of(session: Session, owner_id: str) -> list[CalendarConnection]:
     return [_connection(r) for r in rows]
 
 
-def record_read(session: Session, connection_id: str, error: str | None, now: datetime) -> bool:
-    """The outcome of the latest read of the calendar; whether it just started failing (it
-    read fine before), which its owner is told about once."""
+def record_read(
+    session: Session,
+    connection_id: str,
+    error: str | None,
+    now: datetime,
+    version: tuple[str | None, str | None] | None = None,
+) -> bool:
+    """The outcome of the latest read of the calendar (and, read whole, the version it was:
+    ETag or ctag, Last-Modified); whether it just started failing (it read fine before),
+    which its owner is told about once."""
     row = session.get(CalendarConnectionRow, connection_id)
     if row is None:
         return False
@@ -68,7 +75,15 @@ def record_read(session: Session, connection_id: str, error: str | None, now: da
     row.error = error
     if error is None:
         row.last_synced_at = now
+    if version is not None:
+        row.etag, row.last_modified = version
     return was_ok and error is not None
+
+
+def version_of(session: Session, connection_id: str) -> tuple[str | None, str | None]:
+    """The version of the calendar last read whole (see ``record_read``)."""
+    row = session.get(CalendarConnectionRow, connection_id)
+    return (row.etag, row.last_modified) if row is not None else (None, None)
 
 
 def delete_connection(session: Session, connection_id: str) -> None:

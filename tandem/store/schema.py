@@ -328,6 +328,9 @@ class CalendarConnectionRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     last_synced_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # The version last read (K3): an ICS feed's ETag / Last-Modified, a CalDAV calendar's ctag.
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
 
 
 class CalendarLinkRow(Base):

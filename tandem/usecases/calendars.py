@@ -161,8 +161,10 @@ async def candidates(svc: Services, user: User, connection_id: str) -> Candidate
     source = sources.Source(connection.kind, connection.url, connection.username, password)
     now = datetime.now(UTC)
     try:
-        read = await sources.read(guard(svc), source, now, now + IMPORT_WINDOW)
-        found, skipped = events(read, owner_email=user.email, owner_zone=user.timezone, now=now)
+        read = (await sources.read(guard(svc), source, now, now + IMPORT_WINDOW)).calendars
+        found, skipped = events(
+            read or [], owner_email=user.email, owner_zone=user.timezone, now=now
+        )
     except CalendarError as error:
         why = str(error)
         await svc.db.write(lambda session: store.record_read(session, connection.id, why, now))
@@ -299,12 +301,18 @@ async def sync(svc: Services, connection_id: str) -> bool:
     try:
         password = unseal(svc.settings, sealed) if sealed else None
         source = sources.Source(connection.kind, connection.url, connection.username, password)
-        read = await sources.read(guard(svc), source, now, now + IMPORT_WINDOW)
-        current = masters(read, owner_zone=owner.timezone)
+        known = sources.Version(*await svc.db.read(lambda s: store.version_of(s, connection.id)))
+        read = await sources.read(guard(svc), source, now, now + IMPORT_WINDOW, known)
     except (CalendarError, SealError) as error:
         await _failed(svc, connection, owner, str(error), now)
         return True
-    await svc.db.write(lambda session: store.record_read(session, connection.id, None, now))
+    version = (read.version.etag, read.version.last_modified)
+    await svc.db.write(
+        lambda session: store.record_read(session, connection.id, None, now, version)
+    )
+    if read.calendars is None:
+        return True  # unchanged since the last pass: one small request, nothing to follow
+    current = masters(read.calendars, owner_zone=owner.timezone)
     links = await svc.db.read(lambda session: store.links_of(session, connection.id))
     for linked in links:
         with contextlib.suppress(DomainError):  # one event that cannot follow stops no other

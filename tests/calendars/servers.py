@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 
@@ -73,7 +74,13 @@ def radicale(folder: Path, users: dict[str, str]) -> Iterator[Radicale]:
 
 
 class _Files(http.server.SimpleHTTPRequestHandler):
-    """Files from the folder; ``/redirect?to=URL`` answers 302 to URL."""
+    """Files from the folder; ``/redirect?to=URL`` answers 302 to URL. Every answer's path
+    and status are kept in ``ANSWERED`` (tests read what the clients asked)."""
+
+    answered: ClassVar[list[tuple[str, int]]] = []
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        type(self).answered.append((self.path, int(code) if str(code).isdigit() else 0))
 
     def do_GET(self) -> None:
         if self.path.startswith("/redirect?to="):
@@ -85,6 +92,9 @@ class _Files(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, *_args: object) -> None:
         pass
+
+
+ANSWERED = _Files.answered
 
 
 @contextlib.contextmanager
