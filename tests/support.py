@@ -287,6 +287,11 @@ class Stack:
     async def person(self, role: str | list[str], **kwargs: Any) -> Person:
         return await add_person(self.db, role, **kwargs)
 
+    async def notifications(self, person: Person, kind: str | None = None) -> list[dict]:
+        """``person``'s in-app notifications (the first page, newest first), of ``kind``."""
+        items = (await self.http.get("/v1/notifications", headers=person.auth)).json()["items"]
+        return [n for n in items if kind is None or n["kind"] == kind]
+
     async def create_meeting(self, by: Person, **body: Any) -> httpx.Response:
         return await self.http.post("/v1/meetings", json=body, headers=by.auth)
 

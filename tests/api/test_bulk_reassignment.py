@@ -19,11 +19,6 @@ async def _done(stack: Stack, job: dict[str, Any], who: Person) -> dict[str, Any
     return body if body["state"] == "done" else None
 
 
-async def _notifications(stack: Stack, person: Person, kind: str) -> list[dict]:
-    items = (await stack.http.get("/v1/notifications", headers=person.auth)).json()["items"]
-    return [n for n in items if n["kind"] == kind]
-
-
 async def test_m10_bulk_moves_future_meetings_and_series_and_reports_what_stayed(
     stack: Stack,
 ) -> None:
@@ -81,7 +76,7 @@ async def test_m10_bulk_moves_future_meetings_and_series_and_reports_what_stayed
     history = (await stack.http.get(f"/v1/meetings/{one['id']}/history", headers=alex.auth)).json()
     entry = next(e for e in history["items"] if e["action"] == "reassigned")
     assert entry["reason"] == "Sam is leaving the team" and entry["actor_id"] == sam.id
-    assert await eventually(lambda: _notifications(stack, alex, "reassigned"))
+    assert await eventually(lambda: stack.notifications(alex, "reassigned"))
 
     # The series and its occurrences ahead are Alex's; occurrences not made yet will be too.
     again = (await stack.http.get(f"/v1/series/{series['id']}", headers=alex.auth)).json()

@@ -7,22 +7,17 @@ import asyncio
 from tests.support import Stack, at, eventually
 
 
-async def _notifications(stack: Stack, person, kind: str | None = None) -> list[dict]:
-    items = (await stack.http.get("/v1/notifications", headers=person.auth)).json()["items"]
-    return [n for n in items if kind is None or n["kind"] == kind]
-
-
 async def test_n2_create_tells_the_participant_in_app_and_by_email(stack: Stack) -> None:
     sup, agent = await stack.person("supervisor"), await stack.person("agent")
     meeting = await stack.one_to_one(sup, agent, name="Career chat", location="Room 4")
     assert meeting["status"] == "scheduled" and meeting["facilitator_id"] == sup.id
 
-    created = await eventually(lambda: _notifications(stack, agent, "meeting_created"))
+    created = await eventually(lambda: stack.notifications(agent, "meeting_created"))
     assert "Career chat" in created[0]["subject"]
     mails = await eventually(lambda: stack.mailbox.about(meeting["id"], agent.email))
     assert "Room 4" in mails[0].get_body(("plain",)).get_content()
     # The person who scheduled it is not told about their own action.
-    assert await _notifications(stack, sup) == []
+    assert await stack.notifications(sup) == []
 
 
 async def test_m3_edit_details_and_time_notifies_old_and_new_time(stack: Stack) -> None:
@@ -40,13 +35,13 @@ async def test_m3_edit_details_and_time_notifies_old_and_new_time(stack: Stack) 
     assert edited.json()["location"] == "https://meet.example/abc"
     # Details alone do not notify anyone.
     await asyncio.sleep(0.3)
-    assert await _notifications(stack, agent, "rescheduled") == []
+    assert await stack.notifications(agent, "rescheduled") == []
 
     moved = await stack.http.patch(
         f"/v1/meetings/{meeting['id']}", json={"starts_at": at(days=4, hours=2)}, headers=sup.auth
     )
     assert moved.status_code == 200, moved.text
-    notes = await eventually(lambda: _notifications(stack, agent, "rescheduled"))
+    notes = await eventually(lambda: stack.notifications(agent, "rescheduled"))
     assert "Was:" in notes[0]["body"] and "Now:" in notes[0]["body"]
 
 
@@ -127,7 +122,7 @@ async def test_m8_cancel_with_reason_frees_the_time(stack: Stack) -> None:
         f"/v1/meetings/{meeting['id']}/cancel", json={"reason": "Agent on leave"}, headers=sup.auth
     )
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
-    note = await eventually(lambda: _notifications(stack, agent, "cancelled"))
+    note = await eventually(lambda: stack.notifications(agent, "cancelled"))
     assert "Agent on leave" in note[0]["body"]
     # The slot is free again for the same people (the guard released the bookings).
     again = await stack.create_meeting(
@@ -160,7 +155,7 @@ async def test_m6_delete_before_start_removes_it_and_tells_participant_it_was_ca
     ).status_code == 404
     listed = (await stack.http.get("/v1/meetings", headers=sup.auth)).json()["items"]
     assert meeting["id"] not in [m["id"] for m in listed]
-    note = await eventually(lambda: _notifications(stack, agent, "deleted"))
+    note = await eventually(lambda: stack.notifications(agent, "deleted"))
     assert note[0]["subject"].startswith("Cancelled") and "Duplicate" in note[0]["body"]
 
 
@@ -262,9 +257,9 @@ async def test_m10_reassign_lists_not_available_and_records_the_reason(stack: St
     assert moved.json()["meeting"]["facilitator_id"] == busy.id
     assert moved.json()["not_available"][0]["kind"] == "one_to_one"
 
-    confirmation = await eventually(lambda: _notifications(stack, busy, "reassigned"))
+    confirmation = await eventually(lambda: stack.notifications(busy, "reassigned"))
     assert confirmation[0]["subject"].startswith("You now facilitate")
-    told = await eventually(lambda: _notifications(stack, sup, "reassigned"))
+    told = await eventually(lambda: stack.notifications(sup, "reassigned"))
     assert "handed over" in told[0]["body"]
     history = (
         await stack.http.get(f"/v1/meetings/{meeting['id']}/history", headers=busy.auth)
@@ -399,10 +394,10 @@ async def test_m13_idempotent_create_and_reschedule_never_duplicate(stack: Stack
     r2 = await stack.http.post(f"{base}/reschedule", json=move, headers=key)
     assert r1.status_code == r2.status_code == 200 and r1.json() == r2.json()
 
-    await eventually(lambda: _notifications(stack, agent, "rescheduled"))
+    await eventually(lambda: stack.notifications(agent, "rescheduled"))
     await asyncio.sleep(0.5)
-    assert len(await _notifications(stack, agent, "meeting_created")) == 1
-    assert len(await _notifications(stack, agent, "rescheduled")) == 1
+    assert len(await stack.notifications(agent, "meeting_created")) == 1
+    assert len(await stack.notifications(agent, "rescheduled")) == 1
     assert len(stack.mailbox.about(first.json()["id"], agent.email)) == 2
 
 
@@ -419,7 +414,7 @@ async def test_coaching_with_several_agents_in_the_coachs_division(stack: Stack)
     )
     assert created.status_code == 201, created.text
     for agent in agents:
-        await eventually(lambda a=agent: _notifications(stack, a, "meeting_created"))
+        await eventually(lambda a=agent: stack.notifications(a, "meeting_created"))
     # Another supervisor of the same division may see it (A5), though it is not theirs.
     peer = await stack.person("supervisor", divisions=["west"])
     assert (
@@ -430,7 +425,7 @@ async def test_coaching_with_several_agents_in_the_coachs_division(stack: Stack)
 async def test_n1_notifications_mark_read(stack: Stack) -> None:
     sup, agent = await stack.person("supervisor"), await stack.person("agent")
     await stack.one_to_one(sup, agent)
-    note = (await eventually(lambda: _notifications(stack, agent)))[0]
+    note = (await eventually(lambda: stack.notifications(agent)))[0]
     assert note["read_at"] is None
     read = await stack.http.post(f"/v1/notifications/{note['id']}/read", headers=agent.auth)
     assert read.status_code == 200

@@ -70,7 +70,7 @@ async def test_n2_an_assistant_books_for_their_manager_and_the_invitation_says_s
     assert booked.status_code == 201, booked.text
     assert booked.json()["facilitator_id"] == sam.id
 
-    notes = await eventually(lambda: _notifications(stack, agent, "meeting_created"), within=15)
+    notes = await eventually(lambda: stack.notifications(agent, "meeting_created"), within=15)
     assert "Sue Assistant, on behalf of Sam Manager, scheduled" in notes[0]["body"]
     history = await stack.http.get(f"/v1/meetings/{booked.json()['id']}/history", headers=sam.auth)
     assert history.json()["items"][0]["actor_name"] == "Sue Assistant"
@@ -79,10 +79,5 @@ async def test_n2_an_assistant_books_for_their_manager_and_the_invitation_says_s
         "/v1/series", json=_series_body(agent.id, sam.id), headers=admin.auth
     )
     assert series.status_code == 201, series.text
-    notes = await eventually(lambda: _notifications(stack, agent, "series_created"), within=15)
+    notes = await eventually(lambda: stack.notifications(agent, "series_created"), within=15)
     assert f"{admin.name}, on behalf of Sam Manager, set up" in notes[0]["body"]
-
-
-async def _notifications(stack: Stack, person, kind: str) -> list[dict]:
-    listed = await stack.http.get("/v1/notifications", headers=person.auth)
-    return [n for n in listed.json()["items"] if n["kind"] == kind]

@@ -327,7 +327,7 @@ async def test_k3_k4_changes_in_the_calendar_reach_tandem_and_an_outage_is_told_
     failed = await sync("error")
     assert "404" in failed["error"]
     await sync("error")
-    told = await _notifications(stack, sam, "calendar_unreachable")
+    told = await stack.notifications(sam, "calendar_unreachable")
     assert len(told) == 1 and "cannot read your calendar" in told[0]["subject"]
     still = (await stack.http.get(f"/v1/meetings/{meeting_id}", headers=sam.auth)).json()
     assert still["status"] == "scheduled"
@@ -348,8 +348,3 @@ async def _named(stack: Stack, who: Person, path: str, name: str) -> bool:
 
 async def _status(stack: Stack, who: Person, path: str, status: str) -> bool:
     return (await stack.http.get(path, headers=who.auth)).json()["status"] == status
-
-
-async def _notifications(stack: Stack, who: Person, kind: str) -> list[dict]:
-    items = (await stack.http.get("/v1/notifications", headers=who.auth)).json()["items"]
-    return [n for n in items if n["kind"] == kind]
