@@ -254,7 +254,7 @@ async def test_m10_bulk_reassignment_finishes_after_a_sigkill_moving_nothing_twi
 
 async def _moved_at_least(stack: Stack, n: int) -> bool:
     reassigned = select(func.count()).where(MeetingEventRow.action == "reassigned")
-    return await stack.db.read(lambda session: session.scalar(reassigned)) >= n
+    return await _count(stack, reassigned) >= n
 
 
 async def _finished_job(stack: Stack, job_id: str, who) -> dict | None:

@@ -149,16 +149,21 @@ async def sync_now(svc: Services, user: User, connection_id: str) -> CalendarCon
     return connection
 
 
+def _source(svc: Services, connection: CalendarConnection, sealed: bytes | None) -> sources.Source:
+    """Where and as whom to read a stored connection (its password unsealed)."""
+    password = unseal(svc.settings, sealed) if sealed else None
+    return sources.Source(connection.kind, connection.url, connection.username, password)
+
+
 async def candidates(svc: Services, user: User, connection_id: str) -> Candidates:
     """K2: the calendar's events of the next four weeks that could become 1:1s with exactly one
     other Tandem user, and those that cannot, with why. A failed read marks the connection and
     is a 409 with the reason."""
     connection, sealed = await _own(svc, user, connection_id)
     try:
-        password = unseal(svc.settings, sealed) if sealed else None
+        source = _source(svc, connection, sealed)
     except SealError as error:
         raise Conflict(str(error), calendar_status=ConnectionStatus.ERROR.value) from None
-    source = sources.Source(connection.kind, connection.url, connection.username, password)
     now = datetime.now(UTC)
     try:
         read = (await sources.read(guard(svc), source, now, now + IMPORT_WINDOW)).calendars
@@ -299,8 +304,7 @@ async def sync(svc: Services, connection_id: str) -> bool:
         return False
     now = datetime.now(UTC)
     try:
-        password = unseal(svc.settings, sealed) if sealed else None
-        source = sources.Source(connection.kind, connection.url, connection.username, password)
+        source = _source(svc, connection, sealed)
         known = sources.Version(*await svc.db.read(lambda s: store.version_of(s, connection.id)))
         read = await sources.read(guard(svc), source, now, now + IMPORT_WINDOW, known)
     except (CalendarError, SealError) as error:
