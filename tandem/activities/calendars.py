@@ -5,7 +5,7 @@ from __future__ import annotations
 from temporalio import activity
 
 from tandem.activities.messages import SYNC_CALENDAR, SyncCalendar
-from tandem.usecases import calendars
+from tandem.usecases import calendar_sync
 from tandem.usecases.context import Services
 
 
@@ -16,4 +16,4 @@ class CalendarActivities:
     @activity.defn(name=SYNC_CALENDAR)
     async def sync(self, request: SyncCalendar) -> bool:
         """False once the connection is gone: its workflow then ends."""
-        return await calendars.sync(self.svc, request.connection_id)
+        return await calendar_sync.sync(self.svc, request.connection_id)

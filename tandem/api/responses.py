@@ -345,6 +345,28 @@ class ImportedList(Out):
     items: list[ImportedOut]
 
 
+class CalendarLinkOut(Out):
+    """An event of the calendar and what it became in Tandem (K3)."""
+
+    uid: str
+    series_id: str | None
+    meeting_id: str | None
+    status: Literal["linked", "disconnected"] = Field(
+        description="disconnected: sync no longer follows this event (``reason`` says why)"
+    )
+    reason: str | None
+
+
+class CalendarLinkList(Out):
+    items: list[CalendarLinkOut]
+
+
+class RelinkedOut(Out):
+    calendar_id: str
+    uid: str
+    series_id: str
+
+
 class HistoryOut(Out):
     meeting_id: str
     timezone: str = Field(description="the viewer's zone, which every time here is in")

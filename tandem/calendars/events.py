@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import recurring_ical_events
 import x_wr_timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vRecur
 
 IMPORT_WINDOW = timedelta(weeks=4)
 UNITS = {"DAILY": "days", "WEEKLY": "weeks", "MONTHLY": "months", "YEARLY": "years"}
@@ -83,10 +83,26 @@ def events(
     return sorted(found, key=lambda e: e.starts_at), skipped
 
 
+def _could_be_a_1_1(event: Event) -> bool:
+    rule = event.get("RRULE")
+    return rule is None or rhythm(rule)[0] is not None
+
+
 def _first_starts(calendar: Calendar, zone: ZoneInfo, now: datetime) -> dict[str, datetime]:
+    """Only the events that could be 1:1s are expanded: an endless rule every five minutes
+    since years ago (it is skipped anyway) would cost seconds."""
+    wanted = {
+        str(e.get("UID", ""))
+        for e in calendar.walk("VEVENT")
+        if "RECURRENCE-ID" not in e and _could_be_a_1_1(e)
+    }
+    some = Calendar()
+    for component in calendar.subcomponents:
+        if component.name != "VEVENT" or str(component.get("UID", "")) in wanted:
+            some.add_component(component)
     firsts: dict[str, datetime] = {}
     try:
-        occurrences = recurring_ical_events.of(calendar).between(now, now + IMPORT_WINDOW)
+        occurrences = recurring_ical_events.of(some).between(now, now + IMPORT_WINDOW)
     except ValueError:  # a broken rule: the events are reported one by one in _read
         return firsts
     for occurrence in occurrences:
@@ -118,16 +134,9 @@ def _read(
         return skip("it is an all-day event")
     recurrence = None
     if (rule := event.get("RRULE")) is not None:
-        if len(rule.get("BYDAY", [])) > 1:
-            return skip("it repeats on several days a week")
-        freq, interval = str(rule.get("FREQ", [""])[0]), int(rule.get("INTERVAL", [1])[0])
-        recurrence = RECURRENCES.get((freq, interval))
+        recurrence, why = rhythm(rule)
         if recurrence is None:
-            every = f" every {interval} {UNITS.get(freq, 'times')}" if interval > 1 else ""
-            return skip(
-                f"it repeats {freq.lower()}{every}, and Tandem 1:1s are weekly, every two or "
-                "three weeks, or monthly"
-            )
+            return skip(why)
     if first is None:
         return None  # nothing of it in the window
     end = event.get("DTEND")
@@ -141,10 +150,7 @@ def _read(
         return skip("it has no length")
     tz = start.dt.tzinfo
     timezone = getattr(tz, "key", None) or ("UTC" if tz is not None else zone.key)
-    others = {_address(event.get("ORGANIZER"))} | {
-        _address(a) for a in _list(event.get("ATTENDEE"))
-    }
-    others -= {"", owner_email.lower()}
+    others = people(event) - {owner_email.lower()}
     return CalendarEvent(
         id=candidate_id(uid),
         uid=uid,
@@ -157,39 +163,35 @@ def _read(
     )
 
 
-def _list(value: object) -> list[object]:
+def rhythm(rule: vRecur) -> tuple[str | None, str]:
+    """The Tandem recurrence an RRULE is (``weekly`` ...), or None and why it is none."""
+    if len(rule.get("BYDAY", [])) > 1:
+        return None, "it repeats on several days a week"
+    freq, interval = str(rule.get("FREQ", [""])[0]), int(rule.get("INTERVAL", [1])[0])
+    found = RECURRENCES.get((freq, interval))
+    if found is None:
+        every = f" every {interval} {UNITS.get(freq, 'times')}" if interval > 1 else ""
+        return None, (
+            f"it repeats {freq.lower()}{every}, and Tandem 1:1s are weekly, every two or "
+            "three weeks, or monthly"
+        )
+    return found, ""
+
+
+def as_list(value: object) -> list[object]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
 
 
+def people(event: Event) -> set[str]:
+    """The e-mail addresses of an event's organizer and attendees, lower-case."""
+    found = {_address(event.get("ORGANIZER"))} | {
+        _address(a) for a in as_list(event.get("ATTENDEE"))
+    }
+    return found - {""}
+
+
 def _address(value: object) -> str:
     text = str(value or "").strip()
     return text[7:].lower() if text.lower().startswith("mailto:") else ""
-
-
-@dataclass(frozen=True)
-class Master:
-    """A calendar event as a whole (its series, not one occurrence): what sync compares."""
-
-    summary: str
-    starts_at: datetime | None  # None for an all-day or broken start
-
-
-def masters(calendars: list[Calendar], *, owner_zone: str) -> dict[str, Master]:
-    """Every event of the calendars by UID (the recurring ones by their master)."""
-    found: dict[str, Master] = {}
-    for raw in calendars:
-        zone = ZoneInfo(str(raw.get("X-WR-TIMEZONE") or owner_zone))
-        for event in x_wr_timezone.to_standard(raw).walk("VEVENT"):
-            if "RECURRENCE-ID" in event:
-                continue
-            start = event.get("DTSTART")
-            moment = start.dt if start is not None else None
-            if not isinstance(moment, datetime):
-                moment = None
-            elif moment.tzinfo is None:
-                moment = moment.replace(tzinfo=zone)
-            summary = str(event.get("SUMMARY", "")).strip() or "(no title)"
-            found[str(event.get("UID", ""))] = Master(summary, moment)
-    return found

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
 from xml.etree import ElementTree
 
 import httpx
@@ -43,9 +44,23 @@ class Version:
 
 
 @dataclass(frozen=True)
+class Stored:
+    """One calendar object as the server keeps it: where (CalDAV) and which version of it, so
+    that a change written back replaces exactly what was read (If-Match)."""
+
+    calendar: Calendar
+    href: str | None = None  # absolute URL of the object; None in an ICS feed
+    etag: str | None = None
+
+
+@dataclass(frozen=True)
 class Read:
-    calendars: list[Calendar] | None  # None: unchanged since the version asked about
+    objects: list[Stored] | None  # None: unchanged since the version asked about
     version: Version
+
+    @property
+    def calendars(self) -> list[Calendar] | None:
+        return None if self.objects is None else [o.calendar for o in self.objects]
 
 
 async def read(
@@ -64,7 +79,7 @@ async def read(
             return Read(None, known)
         _ok(answer, 200)
         version = Version(answer.headers.get("etag"), _strong_date(answer.headers))
-        return Read([_parsed(answer.body)], version)
+        return Read([Stored(_parsed(answer.body))], version)
     ctag = await _ctag(guard, source)
     if known is not None and ctag is not None and ctag == known.etag:
         return Read(None, known)
@@ -77,7 +92,28 @@ async def read(
         content=_query(start, end),
     )
     _ok(answer, 207)
-    return Read([_parsed(d.encode()) for d in _calendar_data(answer.body)], Version(ctag))
+    return Read(_objects(source.url, answer.body), Version(ctag))
+
+
+class Superseded(CalendarError):
+    """The object changed on the server since it was read: the write was not made."""
+
+
+async def write(guard: Guard, source: Source, stored: Stored, calendar: Calendar) -> None:
+    """Replace a CalDAV object with ``calendar``, only if it is still the version read
+    (RFC 4791 5.3.4 with If-Match): a change made there in between is never overwritten."""
+    if stored.href is None:
+        raise CalendarError("an ICS feed is read only")
+    headers = {"Content-Type": "text/calendar; charset=utf-8"}
+    if stored.etag:
+        headers["If-Match"] = stored.etag
+    answer = await exchange(
+        guard, "PUT", stored.href, auth=source.auth, headers=headers, content=calendar.to_ical()
+    )
+    if answer.status == 412:
+        raise Superseded("the event changed in the calendar meanwhile")
+    if answer.status not in (200, 201, 204):
+        _ok(answer, 204)
 
 
 def _strong_date(headers: httpx.Headers) -> str | None:
@@ -138,7 +174,7 @@ def _query(start: datetime, end: datetime) -> bytes:
     return (
         '<?xml version="1.0" encoding="utf-8"?>'
         f'<C:calendar-query xmlns:D="{DAV}" xmlns:C="{CALDAV}">'
-        "<D:prop><C:calendar-data/></D:prop>"
+        "<D:prop><D:getetag/><C:calendar-data/></D:prop>"
         '<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">'
         f'<C:time-range start="{stamp(start)}" end="{stamp(end)}"/>'
         "</C:comp-filter></C:comp-filter></C:filter>"
@@ -154,5 +190,14 @@ def _xml(body: bytes) -> ElementTree.Element:
         raise CalendarError(f"the CalDAV server's answer could not be read ({error})") from None
 
 
-def _calendar_data(body: bytes) -> list[str]:
-    return [e.text for e in _xml(body).iter(f"{{{CALDAV}}}calendar-data") if e.text]
+def _objects(base: str, body: bytes) -> list[Stored]:
+    found = []
+    for response in _xml(body).iter(f"{{{DAV}}}response"):
+        data = response.find(f".//{{{CALDAV}}}calendar-data")
+        if data is None or not data.text:
+            continue
+        href = response.findtext(f"{{{DAV}}}href")
+        etag = response.findtext(f".//{{{DAV}}}getetag")
+        stored_at = urljoin(base, href) if href else None
+        found.append(Stored(_parsed(data.text.encode()), stored_at, etag or None))
+    return found

@@ -96,13 +96,47 @@ class Link:
     uid: str
     series_id: str | None
     meeting_id: str | None
+    agreed: str | None = None  # JSON of tandem.calendars.states.EventState
+    agreed_version: int | None = None
+    disconnected: str | None = None
+
+
+def _link(r: CalendarLinkRow) -> Link:
+    return Link(r.uid, r.series_id, r.meeting_id, r.agreed, r.agreed_version, r.disconnected)
 
 
 def links_of(session: Session, connection_id: str) -> list[Link]:
     rows = session.scalars(
-        select(CalendarLinkRow).where(CalendarLinkRow.calendar_id == connection_id)
+        select(CalendarLinkRow)
+        .where(CalendarLinkRow.calendar_id == connection_id)
+        .order_by(CalendarLinkRow.created_at, CalendarLinkRow.uid)
     )
-    return [Link(r.uid, r.series_id, r.meeting_id) for r in rows]
+    return [_link(r) for r in rows]
+
+
+def agree(session: Session, connection_id: str, uid: str, agreed: str, version: int | None) -> None:
+    row = session.get(CalendarLinkRow, (connection_id, uid))
+    if row is not None:
+        row.agreed, row.agreed_version = agreed, version
+
+
+def disconnect(session: Session, connection_id: str, uid: str, reason: str) -> None:
+    row = session.get(CalendarLinkRow, (connection_id, uid))
+    if row is not None:
+        row.disconnected = reason
+
+
+def relink(session: Session, connection_id: str, series_id: str, uid: str, now: datetime) -> None:
+    """The series follows ``uid`` from now on, and no other event: the calendar's version of it
+    is taken as it is at the next pass."""
+    session.execute(delete(CalendarLinkRow).where(CalendarLinkRow.series_id == series_id))
+    session.flush()
+    link(session, connection_id, uid, now, series_id=series_id)
+
+
+def linked_to(session: Session, connection_id: str, uid: str) -> Link | None:
+    row = session.get(CalendarLinkRow, (connection_id, uid))
+    return None if row is None else _link(row)
 
 
 def linked_uids(session: Session, connection_id: str) -> set[str]:

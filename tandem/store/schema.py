@@ -345,6 +345,11 @@ class CalendarLinkRow(Base):
     series_id: Mapped[str | None] = mapped_column(ID, index=True)
     meeting_id: Mapped[str | None] = mapped_column(ID, index=True)
     created_at: Mapped[datetime]
+    # The event as the calendar and Tandem last agreed on it (tandem.calendars.states JSON)
+    # and the Tandem side's version then; None until the first pass after the import.
+    agreed: Mapped[str | None] = mapped_column(Text)
+    agreed_version: Mapped[int | None]
+    disconnected: Mapped[str | None] = mapped_column(Text)  # why sync no longer follows it
 
 
 # -- WFM (SPEC W1): business units, imported weeks, shifts, activities, staffing ---------------

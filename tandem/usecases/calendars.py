@@ -8,7 +8,6 @@ and never returned. Every read of the calendar goes through the SSRF guard and t
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,27 +17,22 @@ from pydantic import Field, SecretStr, StringConstraints
 from sqlalchemy.orm import Session
 
 from tandem.calendars import sources
-from tandem.calendars.events import IMPORT_WINDOW, CalendarEvent, Master, Skipped, events, masters
+from tandem.calendars.events import IMPORT_WINDOW, CalendarEvent, Skipped, events
 from tandem.calendars.fetch import CalendarError, Guard, UnsafeUrl, networks
 from tandem.calendars.secrets import SealError, seal, unseal
 from tandem.domain.calendars import CalendarConnection, CalendarKind, ConnectionStatus
-from tandem.domain.errors import Conflict, DomainError, invalid, not_found
-from tandem.domain.meetings import PLANNED, MeetingKind
-from tandem.domain.notifications import NotificationKind
-from tandem.domain.series import SeriesStatus
+from tandem.domain.errors import Conflict, invalid, not_found
+from tandem.domain.meetings import MeetingKind
 from tandem.domain.users import User
 from tandem.store import calendars as store
-from tandem.store import outbox, users
 from tandem.store import series as series_store
-from tandem.usecases import lifecycle, meetings, series
+from tandem.store import users
+from tandem.usecases import meetings, series
 from tandem.usecases.context import Services
 from tandem.usecases.schemas import (
     Choice,
     MeetingCreate,
-    MeetingPatch,
     NameIn,
-    ReasonBody,
-    RescheduleBody,
     Strict,
 )
 
@@ -122,7 +116,7 @@ async def list_calendars(svc: Services, user: User) -> list[CalendarConnection]:
     return await svc.db.read(lambda session: store.connections_of(session, user.id))
 
 
-async def _own(
+async def own(
     svc: Services, user: User, connection_id: str
 ) -> tuple[CalendarConnection, bytes | None]:
     found = await svc.db.read(lambda session: store.get_connection(session, connection_id))
@@ -132,24 +126,26 @@ async def _own(
 
 
 async def get_calendar(svc: Services, user: User, connection_id: str) -> CalendarConnection:
-    return (await _own(svc, user, connection_id))[0]
+    return (await own(svc, user, connection_id))[0]
 
 
 async def delete_calendar(svc: Services, user: User, connection_id: str) -> None:
     """The connection goes; what was imported from it stays, no longer linked."""
-    await _own(svc, user, connection_id)
+    await own(svc, user, connection_id)
     await svc.db.write(lambda session: store.delete_connection(session, connection_id))
     await svc.calendars.stop(connection_id)
 
 
 async def sync_now(svc: Services, user: User, connection_id: str) -> CalendarConnection:
     """K3: read the calendar again now rather than at the next pass."""
-    connection, _ = await _own(svc, user, connection_id)
+    connection, _ = await own(svc, user, connection_id)
     await svc.calendars.sync_now(connection_id)
     return connection
 
 
-def _source(svc: Services, connection: CalendarConnection, sealed: bytes | None) -> sources.Source:
+def source_of(
+    svc: Services, connection: CalendarConnection, sealed: bytes | None
+) -> sources.Source:
     """Where and as whom to read a stored connection (its password unsealed)."""
     password = unseal(svc.settings, sealed) if sealed else None
     return sources.Source(connection.kind, connection.url, connection.username, password)
@@ -159,9 +155,9 @@ async def candidates(svc: Services, user: User, connection_id: str) -> Candidate
     """K2: the calendar's events of the next four weeks that could become 1:1s with exactly one
     other Tandem user, and those that cannot, with why. A failed read marks the connection and
     is a 409 with the reason."""
-    connection, sealed = await _own(svc, user, connection_id)
+    connection, sealed = await own(svc, user, connection_id)
     try:
-        source = _source(svc, connection, sealed)
+        source = source_of(svc, connection, sealed)
     except SealError as error:
         raise Conflict(str(error), calendar_status=ConnectionStatus.ERROR.value) from None
     now = datetime.now(UTC)
@@ -233,6 +229,9 @@ async def import_events(
     done = []
     for c in chosen:
         done.append(await _import(svc, user, connection_id, c))
+    # The first pass agrees on what was imported and follows what the import leaves out
+    # (occurrences moved or deleted in the calendar).
+    await svc.calendars.sync_now(connection_id)
     return done
 
 
@@ -281,94 +280,3 @@ async def _import(svc: Services, user: User, connection_id: str, c: Candidate) -
 
     await svc.db.write(link)
     return imported
-
-
-# -- keeping imported events in step (K3, K4) ----------------------------------------------
-
-REMOVED = "removed from the connected calendar"
-MOVED = "moved in the connected calendar"
-
-
-async def sync(svc: Services, connection_id: str) -> bool:
-    """One pass over a connection: the calendar read again, and what changed there applied to
-    the series and 1:1s imported from it, as their owner: a new name, a one-off moved, an
-    event deleted (the series ends, the 1:1 is cancelled). A read that fails marks the
-    connection and tells its owner once, not at every pass; the next good read clears it.
-    False when the connection is gone (its sync ends)."""
-    found = await svc.db.read(lambda session: store.get_connection(session, connection_id))
-    if found is None:
-        return False
-    connection, sealed = found
-    owner = await svc.db.read(lambda session: users.get_user(session, connection.owner_id))
-    if owner is None:
-        return False
-    now = datetime.now(UTC)
-    try:
-        source = _source(svc, connection, sealed)
-        known = sources.Version(*await svc.db.read(lambda s: store.version_of(s, connection.id)))
-        read = await sources.read(guard(svc), source, now, now + IMPORT_WINDOW, known)
-    except (CalendarError, SealError) as error:
-        await _failed(svc, connection, owner, str(error), now)
-        return True
-    version = (read.version.etag, read.version.last_modified)
-    await svc.db.write(
-        lambda session: store.record_read(session, connection.id, None, now, version)
-    )
-    if read.calendars is None:
-        return True  # unchanged since the last pass: one small request, nothing to follow
-    current = masters(read.calendars, owner_zone=owner.timezone)
-    links = await svc.db.read(lambda session: store.links_of(session, connection.id))
-    for linked in links:
-        with contextlib.suppress(DomainError):  # one event that cannot follow stops no other
-            await _follow(svc, owner, linked, current.get(linked.uid))
-    return True
-
-
-async def _failed(
-    svc: Services, connection: CalendarConnection, owner: User, error: str, now: datetime
-) -> None:
-    def write(session: Session) -> None:
-        if store.record_read(session, connection.id, error, now):
-            message = outbox.OutboxMessage(
-                dedupe_key=f"calendar/{connection.id}/unreachable/{now.isoformat()}",
-                kind=NotificationKind.CALENDAR_UNREACHABLE.value,
-                subject=f"Tandem cannot read your calendar {connection.name}",
-                body=(
-                    f"Tandem could not read {connection.name}: {error}. Your meetings in Tandem "
-                    "are unchanged; Tandem keeps trying and follows the calendar again as soon "
-                    "as it can be read."
-                ),
-                user_id=owner.id,
-                email=owner.email,
-                meeting_id=None,
-            )
-            outbox.enqueue(session, [message], now)
-
-    await svc.db.write(write)
-
-
-async def _follow(svc: Services, owner: User, linked: store.Link, event: Master | None) -> None:
-    if linked.series_id is not None:
-        visible = await series.load_series(svc, owner, linked.series_id)
-        if visible.series.status is not SeriesStatus.ACTIVE:
-            return
-        if event is None:
-            await series.end_series(svc, owner, linked.series_id, REMOVED)
-        elif event.summary[:200] != visible.series.name:
-            patch = series.SeriesPatch(name=event.summary[:200])
-            await series.edit_series(svc, owner, linked.series_id, patch)
-        return
-    if linked.meeting_id is None:
-        return
-    meeting = (await meetings.view_meeting(svc, owner, linked.meeting_id)).meeting
-    if meeting.status not in PLANNED:
-        return
-    if event is None:
-        await lifecycle.cancel_meeting(svc, owner, meeting.id, ReasonBody(reason=REMOVED))
-        return
-    if event.summary[:200] != meeting.name:
-        patch = MeetingPatch(name=event.summary[:200])
-        await meetings.edit_meeting(svc, owner, meeting.id, patch)
-    if event.starts_at is not None and event.starts_at != meeting.starts_at:
-        body = RescheduleBody(starts_at=event.starts_at, reason=MOVED)
-        await lifecycle.reschedule_meeting(svc, owner, meeting.id, body)

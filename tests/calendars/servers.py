@@ -39,6 +39,12 @@ class Radicale:
         )
         assert saved.status_code in (201, 204), saved.text
 
+    def get(self, calendar_url: str, user: str, password: str, uid: str) -> str:
+        """The object as the server keeps it now."""
+        found = httpx.get(f"{calendar_url}{uid}.ics", auth=(user, password))
+        assert found.status_code == 200, found.text
+        return found.text
+
 
 @contextlib.contextmanager
 def radicale(folder: Path, users: dict[str, str]) -> Iterator[Radicale]:

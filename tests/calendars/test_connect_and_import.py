@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from tandem.store.schema import CalendarConnectionRow
+from tests.calendars.ics import calendar, connect, event, next_monday
 from tests.calendars.servers import ANSWERED, Radicale, file_server, radicale
 from tests.support import Person, Stack, eventually
 
@@ -33,82 +34,37 @@ def feeds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]
         yield folder, url
 
 
-def _monday() -> datetime:
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return today + timedelta(days=7 - today.weekday())
-
-
-def _event(
-    uid: str, summary: str, start: datetime, *lines: str, zone: str = "Europe/London"
-) -> str:
-    local = start.strftime("%Y%m%dT%H%M%S")
-    end = (start + timedelta(minutes=30)).strftime("%Y%m%dT%H%M%S")
-    return "\n".join(
-        [
-            "BEGIN:VEVENT",
-            f"UID:{uid}",
-            f"SUMMARY:{summary}",
-            f"DTSTAMP:{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
-            f"DTSTART;TZID={zone}:{local}",
-            f"DTEND;TZID={zone}:{end}",
-            *lines,
-            "END:VEVENT",
-        ]
-    )
-
-
-def _calendar(*events: str) -> str:
-    return (
-        "\n".join(
-            [
-                "BEGIN:VCALENDAR",
-                "VERSION:2.0",
-                "PRODID:-//Tandem tests//EN",
-                *events,
-                "END:VCALENDAR",
-            ]
-        ).replace("\n", "\r\n")
-        + "\r\n"
-    )
-
-
-async def _connect(stack: Stack, who: Person, **body: str) -> dict:
-    made = await stack.http.post("/v1/calendars", json=body, headers=who.auth)
-    assert made.status_code == 201, made.text
-    return made.json()
-
-
 async def test_k1_k2_a_caldav_calendar_is_connected_and_its_1_1s_imported(
     stack: Stack, caldav: Radicale
 ) -> None:
     sam = await stack.person("supervisor", name="Sam Calendar")
     ana, ben = await stack.person("agent"), await stack.person("agent")
     outsider_email = "someone@elsewhere.example"
-    monday = _monday().replace(hour=10)
+    monday = next_monday().replace(hour=10)
     url = caldav.calendar("sam", PASSWORD, f"work-{sam.id[:8]}")
     organizer = f"ORGANIZER:mailto:{sam.email}"
     for uid, ics in {
-        "weekly-ana": _event(
+        "weekly-ana": event(
             "weekly-ana", "Sam / Ana", monday, "RRULE:FREQ=WEEKLY", organizer,
             f"ATTENDEE:mailto:{ana.email.upper()}",  # matched whatever the case
         ),
-        "once-ben": _event(
+        "once-ben": event(
             "once-ben", "Career chat", monday + timedelta(days=2, hours=3), organizer,
             f"ATTENDEE:mailto:{ben.email}",
         ),
-        "group": _event(
+        "group": event(
             "group", "Team", monday + timedelta(hours=2), "RRULE:FREQ=WEEKLY;INTERVAL=2",
             organizer, f"ATTENDEE:mailto:{ana.email}", f"ATTENDEE:mailto:{ben.email}",
         ),
-        "stranger": _event(
+        "stranger": event(
             "stranger", "Vendor", monday + timedelta(days=1), organizer,
             f"ATTENDEE:mailto:{outsider_email}",
         ),
-        "standup": _event("standup", "Standup", monday, "RRULE:FREQ=DAILY", organizer),
+        "standup": event("standup", "Standup", monday, "RRULE:FREQ=DAILY", organizer),
     }.items():  # fmt: skip
-        caldav.put(url, "sam", PASSWORD, uid, _calendar(ics))
+        caldav.put(url, "sam", PASSWORD, uid, calendar(ics))
 
-    connection = await _connect(
+    connection = await connect(
         stack, sam, kind="caldav", url=url, username="sam", password=PASSWORD, name="Work"
     )
     assert connection["status"] == "ok" and connection["error"] is None
@@ -178,16 +134,16 @@ async def test_k2_s2_a_pair_with_a_series_is_refused_and_nothing_is_imported(
     sam, ana = await stack.person("supervisor"), await stack.person("agent")
     ben = await stack.person("agent")
     existing = await stack.series(sam, ana)
-    monday = _monday().replace(hour=14)
+    monday = next_monday().replace(hour=14)
     (folder / f"{sam.id}.ics").write_text(
-        _calendar(
-            _event("again", "Sam / Ana again", monday, "RRULE:FREQ=WEEKLY;INTERVAL=2",
+        calendar(
+            event("again", "Sam / Ana again", monday, "RRULE:FREQ=WEEKLY;INTERVAL=2",
                    f"ATTENDEE:mailto:{ana.email}"),
-            _event("ben", "Sam / Ben", monday + timedelta(hours=1), "RRULE:FREQ=MONTHLY",
+            event("ben", "Sam / Ben", monday + timedelta(hours=1), "RRULE:FREQ=MONTHLY",
                    f"ATTENDEE:mailto:{ben.email}"),
         )
     )  # fmt: skip
-    connection = await _connect(stack, sam, kind="ics", url=f"{base}/{sam.id}.ics")
+    connection = await connect(stack, sam, kind="ics", url=f"{base}/{sam.id}.ics")
     assert connection["status"] == "ok" and connection["read_only"] is True
     items = (
         await stack.http.get(f"/v1/calendars/{connection['id']}/candidates", headers=sam.auth)
@@ -232,22 +188,22 @@ async def test_k1_k4_private_addresses_bad_passwords_and_big_calendars(
     assert (await stack.http.get("/v1/calendars", headers=sam.auth)).json()["items"] == []
 
     # A public-looking start that redirects inside: refused at the redirect.
-    behind = await _connect(
+    behind = await connect(
         stack, sam, kind="ics", url=f"{base}/redirect?to=http://169.254.169.254/latest"
     )
     assert behind["status"] == "error" and "private network" in behind["error"]
 
-    wrong = await _connect(
+    wrong = await connect(
         stack, sam, kind="caldav", url=f"{caldav.url}/sam/", username="sam", password="wrong"
     )
     assert wrong["status"] == "error"
     assert wrong["error"] == "the calendar server refused the username or password (401)"
 
     (folder / "big.ics").write_bytes(b"X" * (stack.settings.calendar_max_bytes + 1))
-    big = await _connect(stack, sam, kind="ics", url=f"{base}/big.ics")
+    big = await connect(stack, sam, kind="ics", url=f"{base}/big.ics")
     assert big["status"] == "error" and "larger than" in big["error"]
     (folder / "broken.ics").write_text("this is not a calendar")
-    broken = await _connect(stack, sam, kind="ics", url=f"{base}/broken.ics")
+    broken = await connect(stack, sam, kind="ics", url=f"{base}/broken.ics")
     assert broken["status"] == "error" and "not valid iCalendar" in broken["error"]
     failing = await stack.http.get(f"/v1/calendars/{broken['id']}/candidates", headers=sam.auth)
     assert failing.status_code == 409 and "not valid iCalendar" in failing.text
@@ -262,20 +218,20 @@ async def test_k3_k4_changes_in_the_calendar_reach_tandem_and_an_outage_is_told_
     folder, base = feeds
     sam = await stack.person("supervisor", name="Sam Sync")
     ana, ben = await stack.person("agent"), await stack.person("agent")
-    monday = _monday().replace(hour=9)
+    monday = next_monday().replace(hour=9)
     feed = folder / f"sync-{sam.id}.ics"
 
     def publish(weekly_name: str, one_off_start: datetime, with_one_off: bool = True) -> None:
         events = [
-            _event("w", weekly_name, monday, "RRULE:FREQ=WEEKLY", f"ATTENDEE:mailto:{ana.email}")
+            event("w", weekly_name, monday, "RRULE:FREQ=WEEKLY", f"ATTENDEE:mailto:{ana.email}")
         ]
         if with_one_off:
-            events.append(_event("o", "Catch-up", one_off_start, f"ATTENDEE:mailto:{ben.email}"))
-        feed.write_text(_calendar(*events))
+            events.append(event("o", "Catch-up", one_off_start, f"ATTENDEE:mailto:{ben.email}"))
+        feed.write_text(calendar(*events))
 
     first = monday + timedelta(days=1, hours=2)
     publish("Weekly 1:1", first)
-    connection = await _connect(stack, sam, kind="ics", url=f"{base}/{feed.name}")
+    connection = await connect(stack, sam, kind="ics", url=f"{base}/{feed.name}")
     cid = connection["id"]
     items = (await stack.http.get(f"/v1/calendars/{cid}/candidates", headers=sam.auth)).json()
     made = (

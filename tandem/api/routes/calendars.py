@@ -12,16 +12,20 @@ from tandem.api.responses import (
     AUTHED,
     CHANGES,
     CalendarCandidateList,
+    CalendarLinkList,
     CalendarList,
     CalendarOut,
     ImportedList,
+    RelinkedOut,
     errors,
 )
 from tandem.api.services import Svc
 from tandem.domain.calendars import CalendarConnection
 from tandem.observability.metrics import CALENDAR_IMPORTS, counting_failures
 from tandem.usecases import calendar_feed as feeds
+from tandem.usecases import calendar_sync
 from tandem.usecases import calendars as connected
+from tandem.usecases.calendar_sync import Relink
 from tandem.usecases.calendars import CalendarConnect, CalendarImport
 
 router = APIRouter(prefix="/v1", tags=["calendars"])
@@ -140,3 +144,33 @@ async def import_from_calendar(
             for i in done
         ]
     }
+
+
+@router.get("/calendars/{calendar_id}/links", response_model=CalendarLinkList, responses=AUTHED)
+async def calendar_links(calendar_id: str, user: CurrentUser, svc: Svc) -> dict:
+    """What was imported from this calendar (K3), and the series sync no longer follows:
+    one whose event was split ("this and following events") shows ``disconnected`` with the
+    reason until it is relinked."""
+    found = await calendar_sync.links(svc, user, calendar_id)
+    return {
+        "items": [
+            {
+                "uid": link.uid,
+                "series_id": link.series_id,
+                "meeting_id": link.meeting_id,
+                "status": "disconnected" if link.disconnected else "linked",
+                "reason": link.disconnected,
+            }
+            for link in found
+        ]
+    }
+
+
+@router.post(
+    "/series/{series_id}/relink", response_model=RelinkedOut, responses={**AUTHED, **errors(409)}
+)
+async def relink_series(series_id: str, body: Relink, user: CurrentUser, svc: Svc) -> dict:
+    """K3: link a series to another event of one of your calendars (the one that continues it
+    after a "this and following" edit there); from the next pass the series follows that event,
+    taking its time and name, and changes made in Tandem are written back to it (CalDAV)."""
+    return (await calendar_sync.relink(svc, user, series_id, body)).model_dump()
