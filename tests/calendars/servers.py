@@ -47,11 +47,12 @@ class Radicale:
 
 
 @contextlib.contextmanager
-def radicale(folder: Path, users: dict[str, str]) -> Iterator[Radicale]:
-    """``users``: name → password (htpasswd, plain)."""
+def radicale(folder: Path, users: dict[str, str], port: int | None = None) -> Iterator[Radicale]:
+    """``users``: name → password (htpasswd, plain). The same folder and port again is the same
+    server back after an outage."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "htpasswd").write_text("".join(f"{u}:{p}\n" for u, p in users.items()))
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [
             sys.executable, "-m", "radicale",
