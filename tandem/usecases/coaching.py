@@ -54,7 +54,7 @@ COACHING_MINUTES: dict[str, Any] = {"enum": [15, 30, 45, 60]}
 
 
 def distinct_ids(ids: list[str]) -> list[str]:
-    if ids is not None and len(set(ids)) != len(ids):
+    if len(set(ids)) != len(ids):
         raise ValueError("lists someone twice")
     return ids
 

@@ -295,6 +295,9 @@ async def test_w8_policy_input_and_who_may_set_or_read_it(stack: Stack) -> None:
     assert (await stack.http.get(path, headers=admin.auth)).json() == changed
     nowhere = await stack.http.get("/v1/coaching/cadence-policies/nowhere", headers=admin.auth)
     assert nowhere.status_code == 404
+    unnamed = await stack.http.get("/v1/coaching/cadence", headers=sup.auth)
+    assert unnamed.status_code == 422
+    assert unnamed.json()["error"]["details"]["field"] == "division"
 
     # Plans: agents "due" or attendee ids, not both or neither; a division only with "due".
     base = {
