@@ -15,6 +15,7 @@ from tandem.api.limits import BodyLimit
 from tandem.api.observe import Observe
 from tandem.api.routes import (
     attachments,
+    cadence,
     calendars,
     coaching,
     codec,
@@ -75,6 +76,7 @@ def create_app(
         attachments,
         series,
         coaching,
+        cadence,
         wfm,
         notifications,
         guest,

@@ -658,6 +658,9 @@ class UnplacedOut(Out):
     agent_id: str
     reason: str
     message: str
+    cadence_status: Literal["due", "overdue"] | SkipJsonSchema[None] = absent(
+        'in a plan for agents: "due" (W8): the agent\'s cadence status'
+    )
 
 
 class SessionOutcomeOut(Out):
@@ -685,6 +688,45 @@ class PlanIntervalOut(Out):
     below_floor: bool
 
 
+# -- coaching cadence (W8, tandem.domain.cadence) --------------------------------------------
+
+
+class CadencePolicyOut(Out):
+    division: str
+    every_weeks: int
+    duration_minutes: int
+    due_soon_days: int
+    updated_by: str | None
+    updated_at: Instant
+
+
+class CadenceItemOut(Out):
+    agent_id: str
+    agent_name: str
+    last_session_at: Instant | None = Field(
+        description="start of the latest held (started) coaching session; null: never coached"
+    )
+    next_session_at: Instant | None = Field(description="the next booked coaching session")
+    due_by: Instant | None = Field(
+        description="last_session_at + every_weeks; null: never coached, due now"
+    )
+    status: Literal["ok", "due", "overdue"]
+
+
+class CadenceList(Out):
+    division: str
+    policy: CadencePolicyOut
+    items: list[CadenceItemOut]
+    next_cursor: str | None = Field(description="always null: the whole division in one page")
+
+
+class PlanCadenceOut(Out):
+    division: str
+    every_weeks: int
+    duration_minutes: int
+    agents: list[CadenceItemOut]
+
+
 class PlanOut(Out):
     id: str
     state: PlanState
@@ -703,6 +745,9 @@ class PlanOut(Out):
         description="with volume data: predicted SL after the plan where it takes agents off queue",
     )
     commit: CommitProgressOut | SkipJsonSchema[None] = absent("once a commit has started")
+    cadence: PlanCadenceOut | SkipJsonSchema[None] = absent(
+        'in a plan for agents: "due" (W8): the policy and the agents it chose, overdue first'
+    )
 
 
 class CommitAccepted(Out):

@@ -259,6 +259,19 @@ def _slots(args: argparse.Namespace) -> int:
     return run_client(args, lambda http: find(http, request, as_json=args.json))
 
 
+def _cadence(args: argparse.Namespace) -> int:
+    from tandem.cli.api_client import run_client
+    from tandem.cli.cadence import CadenceRequest, show
+
+    request = CadenceRequest(
+        division=args.division,
+        every_weeks=args.every_weeks,
+        duration=args.duration,
+        due_soon_days=args.due_soon_days,
+    )
+    return run_client(args, lambda http: show(http, request, as_json=args.json))
+
+
 def _reassign(args: argparse.Namespace) -> int:
     from tandem.cli.api_client import run_client
     from tandem.cli.reassign import follow
@@ -388,6 +401,20 @@ def parser() -> argparse.ArgumentParser:
     slots.add_argument("--json", action="store_true", help="print the API's JSON")
     _api_options(slots)
     slots.set_defaults(run=_slots)
+
+    cadence = commands.add_parser(
+        "cadence",
+        help="who is due for coaching in a division; set its cadence (through the running API)",
+        description="Lists each agent's last and next coaching session and whether they are ok, "
+        "due or overdue, overdue first (W8); --every-weeks with --duration sets the policy first.",
+    )
+    cadence.add_argument("division")
+    cadence.add_argument("--every-weeks", type=int, help="set the policy: coach every N weeks")
+    cadence.add_argument("--duration", type=int, help="set the policy: minutes, 15 to 60")
+    cadence.add_argument("--due-soon-days", type=int, help="due this many days ahead (default 7)")
+    cadence.add_argument("--json", action="store_true", help="print the API's JSON")
+    _api_options(cadence)
+    cadence.set_defaults(run=_cadence)
 
     reassign = commands.add_parser(
         "reassign",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from tandem.domain.errors import NotAllowed
+from tandem.domain.errors import NotAllowed, NotFound
 from tandem.domain.meetings import PLANNED, Meeting, MeetingKind, MeetingStatus
 from tandem.domain.permissions import Permission
 from tandem.domain.users import User
@@ -44,6 +44,18 @@ def wfm_unit_in_scope(user: User, members: Iterable[User]) -> bool:
     """
     members = list(members)
     return user.is_admin or not members or any(may_see_wfm_of(user, m) for m in members)
+
+
+def cadence_access(user: User, division: str, *, change: bool) -> None:
+    """W8 within A3/A5: a division's coaching cadence (its policy and who is due) is for those
+    who coach in it: ``coaching.appointment.view`` to read it, ``coaching.appointment.edit`` to
+    set the policy; admins, any division. Outside the caller's divisions it is not revealed
+    (404); inside them without the permission, 403."""
+    if user.is_admin:
+        return
+    if division not in user.divisions:
+        raise NotFound("no such division", field="division")
+    require(user, Permission.COACHING_EDIT if change else Permission.COACHING_VIEW)
 
 
 def _coaches_any(user: User, meeting: Meeting, people: dict[str, User]) -> bool:

@@ -464,3 +464,18 @@ class AttachmentRow(Base):
     content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     added_by: Mapped[str] = mapped_column(ID)
     created_at: Mapped[datetime]
+
+
+class CadencePolicyRow(Base):
+    """A division's coaching cadence (issue 12, W8 in tandem.domain.cadence): every agent coached
+    every ``every_weeks`` weeks in sessions of ``duration_minutes``."""
+
+    __tablename__ = "cadence_policies"
+
+    division: Mapped[str] = mapped_column(String(100), primary_key=True)
+    every_weeks: Mapped[int] = mapped_column(Integer)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    due_soon_days: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str | None] = mapped_column(ID)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from tandem.domain.access import may_coach, may_facilitate, require
+from tandem.domain.cadence import DivisionName
 from tandem.domain.errors import Conflict, NotAllowed, invalid, not_found
 from tandem.domain.inputs import Choice, Instant
 from tandem.domain.meetings import MeetingKind
@@ -144,7 +146,16 @@ async def query_slots(svc: Services, user: User, body: SlotQueryBody) -> SlotRes
 
 
 class PlanBody(Strict):
-    attendee_ids: list[UserId] = Field(min_length=1, max_length=500)
+    # Before attendee_ids, whose validator reads it.
+    agents: Literal["due"] | None = Field(
+        default=None,
+        description='W8: "due" instead of attendee_ids: everyone of the division due or overdue '
+        "by the end of the window with nothing booked, overdue first, in sessions of the "
+        "division's cadence policy (tandem.usecases.cadence)",
+    )
+    attendee_ids: list[UserId] | None = Field(
+        default=None, min_length=1, max_length=500, validate_default=True
+    )
     facilitator_ids: list[UserId] = Field(min_length=1, max_length=50)
     window_start: Instant
     window_end: Instant
@@ -153,15 +164,35 @@ class PlanBody(Strict):
     max_per_facilitator_per_day: int | None = Field(default=None, ge=1, le=50)
     time_limit_seconds: float = Field(default=10.0, gt=0, le=60)
     name: NameIn = "Coaching session"
+    division: DivisionName | None = Field(
+        default=None, description='with agents: "due" (default: your only division)'
+    )
 
     _duration = field_validator("duration_minutes")(check_coaching_duration)
-    _distinct = field_validator("attendee_ids", "facilitator_ids")(distinct_ids)
+    _distinct = field_validator("facilitator_ids")(distinct_ids)
+
+    @field_validator("attendee_ids")
+    @classmethod
+    def _attendees(cls, ids: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        due = info.data.get("agents") == "due"
+        if ids is None and not due and "agents" in info.data:
+            raise ValueError('required, unless agents is "due"')
+        if ids is not None and due:
+            raise ValueError('give attendee_ids or agents: "due", not both')
+        return distinct_ids(ids) if ids is not None else None
+
+    @field_validator("division")
+    @classmethod
+    def _division(cls, division: str | None, info: ValidationInfo) -> str | None:
+        if division is not None and info.data.get("agents") != "due":
+            raise ValueError('only with agents: "due"')
+        return division
 
     @model_validator(mode="after")
     def _window(self) -> PlanBody:
         if self.window_end <= self.window_start:
             raise ValueError("window_end must be after window_start")
-        if set(self.attendee_ids) & set(self.facilitator_ids):
+        if set(self.attendee_ids or ()) & set(self.facilitator_ids):
             raise ValueError("someone is both an attendee and a facilitator")
         return self
 
@@ -220,10 +251,23 @@ class Plan:
     commit: PlanProgress | None = None
 
 
-async def preview_plan(svc: Services, user: User, body: PlanBody) -> Plan:
-    """W6: one session per agent with a pool of facilitators; previewed, not yet booked."""
+async def preview_plan(
+    svc: Services,
+    user: User,
+    body: PlanBody,
+    *,
+    priorities: list[float] | None = None,
+    annotate: Callable[[dict[str, Any]], None] | None = None,
+) -> Plan:
+    """W6: one session per agent with a pool of facilitators; previewed, not yet booked.
+    ``agents: "due"`` goes through tandem.usecases.cadence (W8), which comes back here with the
+    agents resolved, their ``priorities`` and an ``annotate`` for the stored result."""
     require(user, Permission.COACHING_ADD)
     require(user, Permission.SLOTS_VIEW)
+    if body.attendee_ids is None:
+        from tandem.usecases import cadence  # it builds on this module
+
+        return await cadence.preview_due_plan(svc, user, body)
     first_coach, *other_coaches = body.facilitator_ids
     agents, lead = await coaching_people(
         svc, user, body.attendee_ids, first_coach, field="attendee_ids"
@@ -257,9 +301,12 @@ async def preview_plan(svc: Services, user: User, body: PlanBody) -> Plan:
         transition_minutes=body.transition_minutes,
         max_per_facilitator_per_day=body.max_per_facilitator_per_day,
         time_limit_seconds=body.time_limit_seconds,
+        priorities=priorities,
     )
     # HiGHS releases the GIL while it solves: a thread keeps the API answering meanwhile.
     result = result_out(await asyncio.to_thread(plan_team, request))
+    if annotate is not None:
+        annotate(result)
     plan_id = str(uuid.uuid4())
     await svc.db.write(
         lambda session: plans.save_preview(

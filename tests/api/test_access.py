@@ -164,6 +164,10 @@ AUTHENTICATED: dict[tuple[str, str], dict[str, Any] | None] = {
         "window_end": "2031-01-06T17:00:00+00:00",
     },
     ("GET", "/v1/coaching/plans/{plan_id}"): None,
+    # The coaching cadence (issue 12, W8).
+    ("PUT", "/v1/coaching/cadence-policies/{division}"): {"every_weeks": 2, "duration_minutes": 30},
+    ("GET", "/v1/coaching/cadence-policies/{division}"): None,
+    ("GET", "/v1/coaching/cadence"): None,
     ("POST", "/v1/coaching/plans/{plan_id}/commit"): None,
     ("GET", "/v1/meetings/{meeting_id}/notes"): None,
     ("POST", "/v1/meetings/{meeting_id}/notes"): {"body": "Note"},
@@ -209,6 +213,7 @@ def _concrete(path: str) -> str:
         .replace("{job_id}", str(uuid.uuid4()))
         .replace("{calendar_id}", str(uuid.uuid4()))
         .replace("{name}", "coach")
+        .replace("{division}", "north")
     )
 
 

@@ -118,6 +118,11 @@ async def _resources(stack: Stack) -> Fixtures:
         "agents": [{"agent_id": agent.id, "shifts": [shift]}],
     }
     await _ok(await http.put("/v1/wfm/schedules", json=schedule, headers=admin.auth))
+    # A cadence policy (W8) for the division, so the cadence routes get past their 404.
+    policy = {"every_weeks": 2, "duration_minutes": 30}
+    await _ok(
+        await http.put(f"/v1/coaching/cadence-policies/{DIVISION}", json=policy, headers=auth)
+    )
     role = "contract_role"
     role_body = {"name": role, "permissions": []}
     await _ok(await http.put(f"/v1/roles/{role}", json=role_body, headers=admin.auth))
@@ -136,6 +141,8 @@ async def _resources(stack: Stack) -> Fixtures:
             "path.name": role,
             "path.token": guest_token(stack.settings.signing_key(), content["id"], guest),
             "query.business_unit": UNIT,
+            "path.division": DIVISION,
+            "query.division": DIVISION,
         },
         per_operation=[
             {

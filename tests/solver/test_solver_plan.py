@@ -392,3 +392,38 @@ def test_w6_nobody_to_place_is_still_a_plan():
     assert_valid(stranded, result)
     assert [u.reason for u in result.unplaced] == [UnplacedReason.NO_FREE_TIME]
     assert result.status is PlanStatus.OPTIMAL
+
+
+@pytest.mark.parametrize("engine", [PlanEngine.HIGHS, PlanEngine.GREEDY])
+def test_w6_w8_higher_priority_agents_are_placed_first_when_not_everyone_fits(engine):
+    # Room for one session; the due agent is the more constrained, whom the greedy would
+    # otherwise place first. The overdue agent weighs twice as much (W8: overdue first).
+    agents = [agent("due", "09:00", "09:30"), agent("overdue", "09:00", "12:00")]
+    fields = {
+        "agents": agents,
+        "facilitators": [coach("c0")],
+        "window": span("09:00", "12:00"),
+        "now": at("08:00"),
+        "max_per_facilitator_per_day": 1,
+        "engine": engine,
+    }
+    unweighted = plan_team(PlanRequest(**fields))
+    if engine is PlanEngine.GREEDY:
+        assert [a.agent_id for a in unweighted.assignments] == ["due"]
+    weighted_request = PlanRequest(**fields, priorities=[1.0, 2.0])
+    weighted = plan_team(weighted_request)
+    assert_valid(weighted_request, weighted)
+    assert [a.agent_id for a in weighted.assignments] == ["overdue"]
+    assert [(u.agent_id, u.reason) for u in weighted.unplaced] == [("due", UnplacedReason.CAPACITY)]
+    assert weighted.objective == pytest.approx(weighted.impact + UNPLACED_PENALTY)
+    assert weighted.lower_bound <= weighted.objective + 1e-6
+
+
+@pytest.mark.parametrize("priorities", [[1.0], [1.0, 0.5]])
+def test_w6_priorities_are_one_weight_of_at_least_one_per_agent(priorities):
+    request = PlanRequest(
+        [agent("a0"), agent("a1")], [coach("c0")], span("09:00", "12:00"), at("08:00"),
+        priorities=priorities,
+    )  # fmt: skip
+    with pytest.raises(InvalidQuery):
+        plan_team(request)

@@ -79,9 +79,9 @@ def plan_greedily(problem: PlanProblem, relaxation: np.ndarray | None = None) ->
     """Indices of the chosen options, sorted.
 
     With an LP ``relaxation``, options are first taken in decreasing order of their LP value
-    whenever still possible (rounding). Then agents left, fewest options first (the easiest to
-    strand), each take their cheapest still-possible option priced by marginal impact; ties go to
-    the earliest start, then the first facilitator.
+    whenever still possible (rounding). Then agents left, highest priority first and then fewest
+    options first (the easiest to strand), each take their cheapest still-possible option priced
+    by marginal impact; ties go to the earliest start, then the first facilitator.
     """
     state = _PlanState(problem)
     chosen = []
@@ -92,7 +92,8 @@ def plan_greedily(problem: PlanProblem, relaxation: np.ndarray | None = None) ->
                 state.place(option)
                 chosen.append(option)
     option_counts = np.diff(problem.agent_first_option)
-    for agent in np.argsort(option_counts, kind="stable").tolist():
+    # Higher priority first (W8: overdue before due), then fewest options.
+    for agent in np.lexsort((option_counts, -problem.unplaced_penalty)).tolist():
         best = None if state.placed[agent] else state.cheapest(agent)
         if best is not None:
             state.place(best[0])

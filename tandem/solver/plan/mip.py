@@ -18,7 +18,7 @@ import time
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from tandem.solver.plan.problem import UNPLACED_PENALTY, PlanProblem
+from tandem.solver.plan.problem import PlanProblem
 
 INTEGRALITY_TOLERANCE = 1e-6
 """LP values this close to 0 or 1 count as integral; above it an option is in the LP support."""
@@ -40,16 +40,17 @@ class TeamModel:
         self._x = [solver.NumVar(0, 1, "") for _ in range(n_options)]
         self._costs = np.zeros(n_options)
         self._objective = objective = solver.Objective()
-        objective.SetOffset(UNPLACED_PENALTY * len(problem.agent_ids))
+        penalty = problem.unplaced_penalty
+        objective.SetOffset(float(penalty.sum()))
 
         for agent in range(len(problem.agent_ids)):
             options = np.arange(*problem.options_of(agent).indices(n_options))
             if place_all and options.size:
                 self._row(1, 1, options)
-                objective.SetOffset(objective.offset() - UNPLACED_PENALTY)
+                objective.SetOffset(objective.offset() - float(penalty[agent]))
             elif options.size:
                 self._row(0, 1, options)
-                self._costs[options] = -UNPLACED_PENALTY
+                self._costs[options] = -penalty[agent]
         self._add_facilitator_rows(problem)
         self._add_impact_rows(problem)
         for var, cost in zip(self._x, self._costs.tolist(), strict=True):

@@ -23,7 +23,6 @@ from tandem.solver.minutes import GRID_MINUTES
 from tandem.solver.plan.greedy import improve, plan_greedily
 from tandem.solver.plan.mip import INTEGRALITY_TOLERANCE, TeamModel, integral
 from tandem.solver.plan.problem import (
-    UNPLACED_PENALTY,
     PlanProblem,
     build_problem,
     predicted_service_levels,
@@ -85,15 +84,16 @@ def plan_team(request: PlanRequest) -> PlanResult:
         )
     unplaced = _unplaced(problem, chosen)
     impact = float(costs.sum())
+    penalties = _unplaced_penalties(problem, chosen)
     timings["total"] = time.perf_counter() - started
     return PlanResult(
         assignments=sorted(assignments, key=lambda a: (a.start, a.facilitator_id)),
         unplaced=unplaced,
         status=status,
         engine=engine,
-        objective=impact + UNPLACED_PENALTY * len(unplaced),
+        objective=impact + penalties,
         impact=impact,
-        lower_bound=min(lower_bound, impact + UNPLACED_PENALTY * len(unplaced)),
+        lower_bound=min(lower_bound, impact + penalties),
         greedy_objective=greedy_objective,
         timings=timings,
         service_levels=predicted_service_levels(problem, chosen),
@@ -167,16 +167,21 @@ def _neighbourhood(problem: PlanProblem, values: np.ndarray, best: np.ndarray) -
     return np.flatnonzero(keep)
 
 
+def _unplaced_penalties(problem: PlanProblem, chosen: np.ndarray) -> float:
+    left_out = np.ones(len(problem.agent_ids), dtype=bool)
+    left_out[problem.opt_agent[chosen]] = False
+    return float(problem.unplaced_penalty[left_out].sum())
+
+
 def _objective(problem: PlanProblem, chosen: np.ndarray) -> float:
-    unplaced = len(problem.agent_ids) - chosen.size
-    return float(session_costs(problem, chosen).sum()) + UNPLACED_PENALTY * unplaced
+    return float(session_costs(problem, chosen).sum()) + _unplaced_penalties(problem, chosen)
 
 
 def _simple_lower_bound(problem: PlanProblem) -> float:
     """Each agent at its cheapest option as if alone (the cost is superadditive, so sharing an
     interval never makes it cheaper), or the unplaced penalty for agents with no option."""
     alone = problem.alone_cost()
-    best = np.full(len(problem.agent_ids), UNPLACED_PENALTY)
+    best = problem.unplaced_penalty.copy()
     np.minimum.at(best, problem.opt_agent, alone)
     return float(best.sum())
 

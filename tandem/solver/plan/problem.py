@@ -62,6 +62,9 @@ class PlanProblem:
     """Per business unit, :func:`cost_table` (or :func:`sl_cost_table`) over the grid cells."""
     unit_volumes: list[UnitVolume | None]
     """Per business unit (as :attr:`unit_tables`), its volume data, if any."""
+    unplaced_penalty: np.ndarray
+    """Per agent: the objective's charge for leaving them out (``UNPLACED_PENALTY`` times their
+    priority)."""
 
     def options_of(self, agent: int) -> slice:
         return slice(self.agent_first_option[agent], self.agent_first_option[agent + 1])
@@ -101,6 +104,12 @@ def build_problem(request: PlanRequest) -> PlanProblem:
     ids = [p.person_id for p in (*request.agents, *request.facilitators)]
     if len(set(ids)) != len(ids):
         raise InvalidQuery("each person may appear once, as agent or as facilitator")
+    if request.priorities is None:
+        priorities = np.ones(len(request.agents))
+    else:
+        priorities = np.asarray(request.priorities, dtype=float)
+        if priorities.shape != (len(request.agents),) or not np.all(priorities >= 1):
+            raise InvalidQuery("priorities: one weight of at least 1 for each agent")
     window = clip_window(request.window, request.now)
     grid = grid_for(window)
     n_starts = grid.start_count(duration_cells)
@@ -176,6 +185,7 @@ def build_problem(request: PlanRequest) -> PlanProblem:
         removal=removal,
         unit_tables=tables,
         unit_volumes=volumes,
+        unplaced_penalty=UNPLACED_PENALTY * priorities,
     )
 
 

@@ -40,6 +40,9 @@ class PlanRequest:
     time_limit_seconds: float = DEFAULT_TIME_LIMIT_SECONDS
     relative_gap: float = DEFAULT_RELATIVE_GAP
     engine: PlanEngine = PlanEngine.HIGHS
+    priorities: Sequence[float] | None = None
+    """Per agent (as ``agents``), a weight of at least 1 on the unplaced penalty: when not
+    everyone fits, agents of higher weight are placed first (e.g. overdue before due, W8)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +104,8 @@ class PlanResult:
     engine: PlanEngine
     """Which path produced :attr:`assignments`."""
     objective: float
-    """Impact plus ``UNPLACED_PENALTY`` per unplaced agent: what the engines minimise."""
+    """Impact plus ``UNPLACED_PENALTY`` (times the agent's priority) per unplaced agent: what the
+    engines minimise."""
     impact: float
     """Total service-level impact of the placed sessions."""
     lower_bound: float
