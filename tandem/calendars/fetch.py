@@ -19,6 +19,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from tandem.observability.metrics import CALENDAR_BYTES, CALENDAR_REQUESTS
+
 MAX_REDIRECTS = 3
 TIMEOUT = httpx.Timeout(10.0)
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -96,6 +98,8 @@ async def exchange(
             await guard.check(url)
             try:
                 answer = await _one(http, guard, method, url, auth, headers, content)
+                CALENDAR_REQUESTS.labels(method).inc()
+                CALENDAR_BYTES.inc(len(answer.body))
             except httpx.TimeoutException:
                 raise CalendarError("the calendar server did not answer in time") from None
             except httpx.HTTPError as error:

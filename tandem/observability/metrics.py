@@ -64,6 +64,18 @@ WFM_IMPORTS = "wfm"
 CALENDAR_IMPORTS = "calendar"  # reading a connected calendar's candidates, importing them (K2)
 
 
+# -- connected calendars (workers: sync passes; API: connect, candidates, import) -------------
+
+CALENDAR_REQUESTS = Counter(
+    "tandem_calendar_requests",
+    "Requests made to connected calendars' servers (redirects each count), by method",
+    ["method"],
+)
+CALENDAR_BYTES = Counter(
+    "tandem_calendar_bytes_read", "Bytes of the answers read from connected calendars' servers"
+)
+
+
 def _error_type(error: Exception) -> str:
     """The error type the caller was told (domain and API errors carry one: Invalid, NotAllowed,
     TooLarge…; a body that does not validate is Invalid); anything else is a fault of ours."""

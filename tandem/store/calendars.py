@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tandem.domain.calendars import CalendarConnection, CalendarKind, ConnectionStatus
-from tandem.store.schema import CalendarConnectionRow, CalendarLinkRow
+from tandem.store.schema import CalendarConnectionRow, CalendarLinkRow, MeetingRow, SeriesRow
 
 
 def _connection(row: CalendarConnectionRow) -> CalendarConnection:
@@ -165,3 +165,26 @@ def link(
             created_at=now,
         )
     )
+
+
+def needs_objects(session: Session, connection_id: str, *, writes: bool) -> bool:
+    """Whether a pass over an unchanged calendar still needs its objects: a link agreed on
+    nothing yet, or (``writes``) a series or 1:1 changed in Tandem since they agreed. One
+    query each, however many links."""
+    link = CalendarLinkRow
+    followed = select(link.uid).where(
+        link.calendar_id == connection_id, link.disconnected.is_(None)
+    )
+    if session.scalar(followed.where(link.agreed.is_(None)).limit(1)) is not None:
+        return True
+    if not writes:
+        return False
+    moved = [
+        followed.join(SeriesRow, SeriesRow.id == link.series_id).where(
+            SeriesRow.version != link.agreed_version
+        ),
+        followed.join(MeetingRow, MeetingRow.id == link.meeting_id).where(
+            MeetingRow.version != link.agreed_version
+        ),
+    ]
+    return any(session.scalar(q.limit(1)) is not None for q in moved)

@@ -84,7 +84,8 @@ async def sync(svc: Services, connection_id: str) -> bool:
     if read.objects is None:
         # Unchanged calendar: one small request, unless a link is new (nothing agreed yet) or
         # a change made in Tandem is to be written back: those need the objects as they are.
-        if not await _needs_objects(svc, owner, links, writes=writer is not None):
+        writes = writer is not None
+        if not await svc.db.read(lambda s: store.needs_objects(s, connection.id, writes=writes)):
             return True
         read = await sources.read(guard(svc), source, now, now + IMPORT_WINDOW)
     events = states(read.objects or [], owner_zone=owner.timezone)
@@ -94,28 +95,6 @@ async def sync(svc: Services, connection_id: str) -> bool:
         with contextlib.suppress(DomainError, CalendarError):
             await one.follow(link)
     return True
-
-
-async def _needs_objects(
-    svc: Services, owner: User, links: list[store.Link], *, writes: bool
-) -> bool:
-    for link in links:
-        if link.disconnected is not None:
-            continue
-        if link.agreed is None:
-            return True
-        if not writes:
-            continue
-        with contextlib.suppress(DomainError):
-            if link.series_id is not None:
-                version = (await series.load_series(svc, owner, link.series_id)).series.version
-            elif link.meeting_id is not None:
-                version = (await meetings.view_meeting(svc, owner, link.meeting_id)).meeting.version
-            else:
-                continue
-            if version != link.agreed_version:
-                return True
-    return False
 
 
 async def _failed(

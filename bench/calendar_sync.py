@@ -1,0 +1,222 @@
+"""Calendar sync (issue 10): what one pass over a connected CalDAV calendar costs, and what
+the worker holds for many connections.
+
+A real ``tandem up`` and a real Radicale on loopback. The calendar holds 2,000 events, one
+object each (50 of them weekly 1:1s with 50 agents, imported as series; the rest one-off
+events with someone outside Tandem). Passes run in this process through the same use case the
+worker's activity calls, against the stack's database and Temporal, so their time, CPU and
+bytes are the pass's own:
+
+- unchanged: the calendar is as it was (budget: one request, <= 50 ms);
+- one occurrence moved: a RECURRENCE-ID override added to one series' event, applied through
+  the normal reschedule (budget: <= 1 s for the pass that sees it).
+
+Then 500 connections of a small calendar: the worker's resident memory before and after their
+sync workflows have started and made their first pass.
+
+    .venv/bin/python bench/calendar_sync.py [--events 2000] [--recurring 50] [--runs 15]
+        [--connections 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from harness import Tandem, running_tandem
+
+from tandem.observability.metrics import CALENDAR_BYTES, CALENDAR_REQUESTS
+from tandem.settings import Settings
+from tandem.store.db import Database
+from tandem.usecases.calendar_sync import sync
+from tandem.usecases.context import Services
+from tandem.usecases.temporal import connect
+from tests.calendars.ics import calendar, event, next_monday
+from tests.calendars.servers import Radicale, radicale
+
+PASSWORD = "bench-pass"
+ALLOWED = "127.0.0.0/8"
+LONDON = ZoneInfo("Europe/London")  # the zone tests.calendars.ics writes times in
+
+
+def _requests() -> float:
+    return sum(
+        sample.value
+        for metric in CALENDAR_REQUESTS.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total")
+    )
+
+
+def _bytes() -> float:
+    return next(
+        s.value for m in CALENDAR_BYTES.collect() for s in m.samples if s.name.endswith("_total")
+    )
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def _put_all(url: str, objects: dict[str, str]) -> None:
+    async with httpx.AsyncClient(auth=("sam", PASSWORD), timeout=60) as http:
+        limit = asyncio.Semaphore(8)
+
+        async def put(uid: str, text: str) -> None:
+            async with limit:
+                answer = await http.put(
+                    f"{url}{uid}.ics",
+                    content=text.encode(),
+                    headers={"Content-Type": "text/calendar; charset=utf-8"},
+                )
+                answer.raise_for_status()
+
+        await asyncio.gather(*(put(uid, text) for uid, text in objects.items()))
+
+
+async def _pass(svc: Services, connection_id: str) -> tuple[float, float, float, float]:
+    """(wall ms, CPU ms of this process, requests, bytes) of one sync pass."""
+    requests, read = _requests(), _bytes()
+    wall, cpu = time.perf_counter(), time.process_time()
+    await sync(svc, connection_id)
+    return (
+        (time.perf_counter() - wall) * 1000,
+        (time.process_time() - cpu) * 1000,
+        _requests() - requests,
+        _bytes() - read,
+    )
+
+
+def _report(name: str, runs: list[tuple[float, float, float, float]]) -> None:
+    wall, cpu, requests, read = (statistics.median(r[i] for r in runs) for i in range(4))
+    print(
+        f"{name:<28} wall p50 {wall:8.1f} ms   CPU p50 {cpu:8.1f} ms   "
+        f"requests {requests:4.0f}   bytes {read:10,.0f}   (n={len(runs)})"
+    )
+
+
+async def main(args: argparse.Namespace) -> None:
+    env = {"TANDEM_CALENDAR_ALLOWED_NETWORKS": ALLOWED, "TANDEM_CALENDAR_SYNC_SECONDS": "86400"}
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        radicale(Path(folder), {"sam": PASSWORD}) as server,
+    ):
+        async with running_tandem(env=env) as tandem:
+            await _bench(args, tandem, server)
+
+
+async def _bench(args: argparse.Namespace, tandem: Tandem, server: Radicale) -> None:
+    _, sam = tandem.add_user("Sam Bench", "supervisor")
+    sam_email = "sam.bench@bench.example"
+    agents = [tandem.add_user(f"Agent {n}", "agent")[0] for n in range(args.recurring)]
+    monday = next_monday().replace(hour=8)
+    url = server.calendar("sam", PASSWORD, "work")
+    objects: dict[str, str] = {}
+    for n in range(args.recurring):
+        start = monday + timedelta(days=n % 5, minutes=30 * (n // 5))
+        objects[f"weekly-{n}"] = calendar(
+            event(
+                f"weekly-{n}", f"1:1 {n}", start, "RRULE:FREQ=WEEKLY",
+                f"ORGANIZER:mailto:{sam_email}", f"ATTENDEE:mailto:agent.{n}@bench.example",
+            )
+        )  # fmt: skip
+    for n in range(args.events - args.recurring):
+        start = monday + timedelta(days=(n % 120) - 60, hours=n % 9)
+        objects[f"once-{n}"] = calendar(
+            event(f"once-{n}", f"Meeting {n}", start, "ATTENDEE:mailto:x@elsewhere.example")
+        )
+    began = time.perf_counter()
+    await _put_all(url, objects)
+    print(f"calendar: {args.events} objects ({args.recurring} weekly 1:1s) put in "
+          f"{time.perf_counter() - began:.1f} s")  # fmt: skip
+
+    headers = {"Authorization": f"Bearer {sam}"}
+    async with httpx.AsyncClient(base_url=tandem.url, headers=headers, timeout=120) as http:
+        made = await http.post(
+            "/v1/calendars",
+            json={"kind": "caldav", "url": url, "username": "sam", "password": PASSWORD},
+        )
+        made.raise_for_status()
+        cid = made.json()["id"]
+        found = (await http.get(f"/v1/calendars/{cid}/candidates")).json()["items"]
+        imported = await http.post(
+            f"/v1/calendars/{cid}/import", json={"candidate_ids": [c["id"] for c in found]}
+        )
+        imported.raise_for_status()
+        series = {
+            c["uid"]: i["series_id"] for c, i in zip(found, imported.json()["items"], strict=True)
+        }
+        print(f"imported {len(series)} series for {len(agents)} agents")
+
+        settings = Settings(
+            data_dir=tandem.data_dir,
+            temporal_address=tandem.temporal,
+            calendar_allowed_networks=ALLOWED,
+        )
+        db = Database(settings.database)
+        client = await connect(settings)
+        svc = Services.connected(settings, db, client)
+        try:
+            await sync(svc, cid)  # agree on everything imported
+            _report("unchanged calendar", [await _pass(svc, cid) for _ in range(args.runs)])
+            moved = []
+            for n, uid in enumerate(sorted(series)[: args.moves]):
+                answer = await http.get(f"/v1/series/{series[uid]}/occurrences")
+                second = datetime.fromisoformat(answer.json()["items"][1]["planned_starts_at"])
+                local = second.astimezone(LONDON)
+                master = objects[uid]
+                override = event(
+                    uid, f"1:1 {uid}", local.replace(tzinfo=None) + timedelta(hours=1, minutes=n),
+                    f"RECURRENCE-ID:{second.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+                    f"ORGANIZER:mailto:{sam_email}",
+                )  # fmt: skip
+                body = master.replace(
+                    "END:VCALENDAR", override.replace("\n", "\r\n") + "\r\nEND:VCALENDAR"
+                )
+                await _put_all(url, {uid: body})
+                moved.append(await _pass(svc, cid))
+            _report("one occurrence moved", moved)
+        finally:
+            db.dispose()
+
+        worker = tandem.children()["worker"]
+        small = server.calendar("sam", PASSWORD, "small")
+        await _put_all(small, {"e": calendar(event("e", "E", monday))})
+        before = _rss_mib(worker)
+        for n in range(args.connections):
+            answer = await http.post(
+                "/v1/calendars",
+                json={"kind": "caldav", "url": small, "username": "sam", "password": PASSWORD,
+                      "name": f"c{n}"},
+            )  # fmt: skip
+            answer.raise_for_status()
+        await asyncio.sleep(10)  # their first passes
+        after = _rss_mib(worker)
+        print(
+            f"worker RSS: {before:.0f} MiB before, {after:.0f} MiB with {args.connections} more "
+            f"connections ({(after - before) * 1024 / args.connections:.0f} KiB each)"
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--recurring", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--moves", type=int, default=7)
+    parser.add_argument("--connections", type=int, default=500)
+    asyncio.run(main(parser.parse_args()))
