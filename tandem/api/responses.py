@@ -624,6 +624,21 @@ class SlotsOut(Out):
     )
 
 
+class ReplacementSlotsOut(SlotsOut):
+    """W7+: the best replacement slots of an invalid_schedule appointment, in the slot query's
+    shape, ranked as it ranks; no free/busy."""
+
+    meeting_id: str
+    replacement_days: int = Field(description="how many days ahead, from now, were searched")
+    auto_rebook: bool = Field(description="whether its divisions have Tandem rebook it by itself")
+
+
+class DivisionSettingsOut(Out):
+    division: str
+    auto_rebook: bool
+    replacement_days: int
+
+
 class AssignmentOut(Out):
     agent_id: str
     facilitator_id: str
