@@ -31,6 +31,7 @@ from tandem.api.routes import (
     series,
     users,
     wfm,
+    wfm_export,
 )
 from tandem.observability.interceptors import carrying_request_ids
 from tandem.settings import Settings
@@ -78,6 +79,7 @@ def create_app(
         coaching,
         replacements,
         wfm,
+        wfm_export,
         notifications,
         guest,
         codec,

@@ -766,6 +766,35 @@ class ScheduleView(Out):
     agents: list[AgentScheduleOut]
 
 
+class CoachingActivityOut(Out):
+    """One booked coaching session as an activity on one person's WFM schedule."""
+
+    agent_id: str
+    role: Literal["attendee", "facilitator"]
+    meeting_id: str
+    status: MeetingStatus
+    starts_at: Instant
+    ends_at: Instant
+    shift_start: Instant = Field(
+        description="the stored shift it lies in (the session itself if none)"
+    )
+    shift_end: Instant
+    category: Literal["meeting"]
+    paid: bool
+    interruptible: bool
+    code: str = Field(
+        description="tandem-coaching:<meeting id>: an import skips it (W7 round trip)"
+    )
+
+
+class CoachingActivitiesOut(Out):
+    business_unit: str
+    timezone: str
+    from_: Instant = Field(alias="from")
+    to: Instant
+    items: list[CoachingActivityOut]
+
+
 class IntervalOut(Out):
     starts_at: Instant
     forecast: Number
