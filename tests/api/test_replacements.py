@@ -136,7 +136,7 @@ async def test_w7_notice_offers_the_three_best_slots_and_the_endpoint_ranks_as_t
 async def test_a3_replacement_slots_are_for_who_may_reschedule_and_only_when_invalid(
     stack: Stack,
 ) -> None:
-    sup, agent, planner, division, unit, monday = await team(stack)
+    sup, agent, planner, _, unit, monday = await team(stack)
     booked = await book_coaching(stack, sup, agent, iso(monday, 14))
     path = f"/v1/meetings/{booked['id']}/replacement-slots"
 
