@@ -720,6 +720,9 @@ class ScheduleImported(Out):
     changed_agent_ids: list[str]
     joined_agent_ids: list[str]
     coaching_appointments_changed: int
+    coaching_appointments_rebooked: int = Field(
+        description="of those, moved by Tandem itself (the division's auto_rebook, W7+)"
+    )
 
 
 class StaffingImported(Out):

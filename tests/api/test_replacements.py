@@ -189,7 +189,9 @@ async def test_w7_auto_rebook_moves_it_once_through_the_normal_reschedule(stack:
     assert (await settings(stack, planner, division, auto_rebook=True)).status_code == 200
     booked = await book_coaching(stack, sup, agent, iso(monday, 14), name="Call review")
     broken = meal_at(agent, monday, 14)
-    await _import(stack, planner, unit, monday, broken)
+    imported = await _import(stack, planner, unit, monday, broken)
+    assert imported["coaching_appointments_changed"] == 1
+    assert imported["coaching_appointments_rebooked"] == 1
 
     moved = await meeting(stack, sup, booked["id"])
     assert moved["status"] == "scheduled" and moved["starts_at"] != booked["starts_at"]
