@@ -31,7 +31,7 @@ from tandem.domain.replacements import (
     rebook_reason,
 )
 from tandem.domain.users import User
-from tandem.solver import SlotQuery, SlotResult, find_slots, from_minutes
+from tandem.solver import InvalidQuery, SlotQuery, SlotResult, find_slots, from_minutes
 from tandem.store import division_settings, users
 from tandem.usecases import availability, lifecycle
 from tandem.usecases.context import Services
@@ -86,7 +86,14 @@ async def search(svc: Services, meeting: Meeting, moment: datetime | None = None
     """The best replacement slots for ``meeting`` within its divisions' horizon."""
     moment = moment or now()
     policy, query = await svc.db.read(lambda session: _query(session, svc, meeting, moment))
-    return Replacements(meeting, policy, None if query is None else find_slots(query))
+    if query is None:
+        return Replacements(meeting, policy, None)
+    try:
+        return Replacements(meeting, policy, find_slots(query))
+    except InvalidQuery:
+        # A duration the slot finder cannot place (booked before today's rules): nothing to
+        # offer, and the import that broke it must not fail for it.
+        return Replacements(meeting, policy, None)
 
 
 async def policy_of(svc: Services, meeting: Meeting) -> DivisionSettings:
