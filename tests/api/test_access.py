@@ -102,6 +102,7 @@ AUTHENTICATED: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/v1/meetings/{meeting_id}/cancel"): {"reason": "ill"},
     ("POST", "/v1/meetings/{meeting_id}/guests"): {"email": "guest@example.org"},
     ("GET", "/v1/meetings/{meeting_id}/reassign-candidates"): None,
+    ("GET", "/v1/meetings/{meeting_id}/replacement-slots"): None,
     ("POST", "/v1/meetings/{meeting_id}/reassign"): {"facilitator_id": "someone"},
     ("GET", "/v1/notifications"): None,
     ("POST", "/v1/notifications/{notification_id}/read"): None,
@@ -152,6 +153,9 @@ AUTHENTICATED: dict[tuple[str, str], dict[str, Any] | None] = {
     ("PUT", "/v1/wfm/staffing"): {"business_unit": "x", "intervals": []},
     ("GET", "/v1/wfm/schedules"): None,
     ("GET", "/v1/wfm/staffing"): None,
+    ("GET", "/v1/wfm/coaching-activities"): None,
+    ("GET", "/v1/coaching/division-settings/{division}"): None,
+    ("PUT", "/v1/coaching/division-settings/{division}"): {"auto_rebook": True},
     ("POST", "/v1/coaching/slots/query"): {
         "attendee_ids": ["someone"],
         "window_start": "2031-01-06T09:00:00+00:00",
@@ -209,6 +213,7 @@ def _concrete(path: str) -> str:
         .replace("{job_id}", str(uuid.uuid4()))
         .replace("{calendar_id}", str(uuid.uuid4()))
         .replace("{name}", "coach")
+        .replace("{division}", "north")
     )
 
 
@@ -299,6 +304,7 @@ def actions(someone_id: str) -> dict[str, Action]:
         "delete": Action("DELETE", ""),
         "guests": Action("POST", "/guests", {"email": f"guest-{uuid.uuid4().hex[:6]}@example.org"}),
         "reassign-candidates": Action("GET", "/reassign-candidates"),
+        "replacement-slots": Action("GET", "/replacement-slots"),
         "reassign": Action("POST", "/reassign", {"facilitator_id": someone_id, "reason": "away"}),
         "archive": Action("POST", "/archive"),
         "unarchive": Action("POST", "/unarchive"),
