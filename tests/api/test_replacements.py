@@ -14,6 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tandem.domain.times import human
+from tandem.store import meetings as store_meetings
+from tandem.usecases import replacements
+from tandem.usecases.context import Services
 from tests.api.test_coaching import book_coaching, iso, monday_staffing, next_monday, week_of_shifts
 from tests.support import Person, Stack, eventually
 
@@ -267,3 +270,28 @@ async def test_w7_no_replacement_found_stays_invalid_and_says_so(stack: Stack) -
     )
     assert offered.status_code == 200 and offered.json()["slots"] == []
     assert "rescheduled" not in [e["action"] for e in await history(stack, sup, booked["id"])]
+
+
+async def test_w7_a_redelivered_rebook_step_moves_nothing_twice(stack: Stack) -> None:
+    """The rebook step itself run again for the same break (a retry after a lost answer): its
+    key is the break's, so the second run is answered by the first and nothing moves."""
+    sup, agent, planner, division, unit, monday = await team(stack)
+    booked = await book_coaching(stack, sup, agent, iso(monday, 14))
+    await _import(stack, planner, unit, monday, meal_at(agent, monday, 14))
+    flagged = await stack.db.read(lambda s: store_meetings.get_meeting(s, booked["id"]))
+    assert flagged is not None and flagged.meeting.status.value == "invalid_schedule"
+    assert (await settings(stack, planner, division, auto_rebook=True)).status_code == 200
+
+    svc = Services.connected(stack.settings, stack.db, stack.client)
+    problems = ["the meal moved"]
+    first = await replacements.rebook(
+        svc, flagged.meeting, await replacements.search(svc, flagged.meeting), problems
+    )
+    again = await replacements.rebook(
+        svc, flagged.meeting, await replacements.search(svc, flagged.meeting), problems
+    )
+    assert first is not None and again == first
+    actions = [e["action"] for e in await history(stack, sup, booked["id"])]
+    assert actions.count("rescheduled") == 1
+    told = await eventually(lambda: stack.notifications(agent, "rescheduled"))
+    assert len(told) == 1
