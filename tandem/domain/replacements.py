@@ -15,6 +15,7 @@ without a stored setting has the defaults (no auto-rebook, :data:`DEFAULT_DAYS` 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,11 +50,11 @@ def policy_for(settings: Iterable[DivisionSettings]) -> DivisionSettings:
     )
 
 
-def rebook_key(meeting_id: str, version: int) -> str:
-    """Idempotency key of the automatic rebook of one invalidation of a meeting (the meeting's
-    version once it became invalid): a retried import or a crash between the steps finds the
-    same key, so the appointment is never moved twice for the same break."""
-    return f"auto-rebook/{meeting_id}/v{version}"
+def rebook_key(meeting_id: str, version: int, starts_at: datetime) -> str:
+    """Idempotency key of one attempt to rebook one invalidation of a meeting (the meeting's
+    version once it became invalid) to ``starts_at``: a retried import or a crash between the
+    steps finds the same key, so the appointment is never moved twice for the same break."""
+    return f"auto-rebook/{meeting_id}/v{version}/{starts_at.isoformat()}"
 
 
 def rebook_reason(problems: Iterable[str]) -> str:

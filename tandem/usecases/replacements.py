@@ -115,7 +115,7 @@ async def rebook(
     body_reason = rebook_reason(problems)
     for start in found.starts:
         body = RescheduleBody(starts_at=start, reason=body_reason)
-        key = f"{rebook_key(invalid.id, invalid.version)}/{start.isoformat()}"
+        key = rebook_key(invalid.id, invalid.version, start)
         try:
             reply = await lifecycle.reschedule_meeting(
                 svc, facilitator, invalid.id, body, idempotency_key=key, automatic=True

@@ -3,6 +3,8 @@ divisions, and Tandem's own coaching in a schedule import (W1, the round trip)."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tandem.domain.errors import Invalid
@@ -29,7 +31,9 @@ def test_w7_policy_defaults_and_the_most_careful_of_several_divisions() -> None:
 
 
 def test_w7_one_rebook_key_per_break() -> None:
-    assert rebook_key("m1", 4) == rebook_key("m1", 4) != rebook_key("m1", 6)
+    at, later = datetime(2031, 3, 24, 9, tzinfo=UTC), datetime(2031, 3, 24, 10, tzinfo=UTC)
+    assert rebook_key("m1", 4, at) == rebook_key("m1", 4, at) != rebook_key("m1", 6, at)
+    assert rebook_key("m1", 4, at) != rebook_key("m1", 4, later)
 
 
 def test_w1_tandems_own_coaching_is_read_but_not_kept_other_codes_are_harmless() -> None:
