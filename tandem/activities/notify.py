@@ -154,6 +154,7 @@ def render(
             "kind_label": _KIND_LABEL[meeting.kind],
             "when": human(meeting.starts_at, tz),
             "previous_when": human(previous, tz) if previous else "",
+            "options_when": [human(option, tz) for option in notice.options],
             "facilitator": name_of(users, meeting.facilitator_id),
             "scheduled_by": scheduled_by(users, meeting.created_by, meeting.facilitator_id),
             "previous_facilitator": name_of(users, notice.previous_facilitator_id),

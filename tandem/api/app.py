@@ -28,9 +28,11 @@ from tandem.api.routes import (
     ops,
     reassign,
     reassignments,
+    replacements,
     series,
     users,
     wfm,
+    wfm_export,
 )
 from tandem.observability.interceptors import carrying_request_ids
 from tandem.settings import Settings
@@ -77,7 +79,9 @@ def create_app(
         series,
         coaching,
         cadence,
+        replacements,
         wfm,
+        wfm_export,
         notifications,
         guest,
         codec,

@@ -646,6 +646,21 @@ class SlotsOut(Out):
     )
 
 
+class ReplacementSlotsOut(SlotsOut):
+    """W7+: the best replacement slots of an invalid_schedule appointment, in the slot query's
+    shape, ranked as it ranks; no free/busy."""
+
+    meeting_id: str
+    replacement_days: int = Field(description="how many days ahead, from now, were searched")
+    auto_rebook: bool = Field(description="whether its divisions have Tandem rebook it by itself")
+
+
+class DivisionSettingsOut(Out):
+    division: str
+    auto_rebook: bool
+    replacement_days: int
+
+
 class AssignmentOut(Out):
     agent_id: str
     facilitator_id: str
@@ -772,6 +787,9 @@ class ScheduleImported(Out):
     changed_agent_ids: list[str]
     joined_agent_ids: list[str]
     coaching_appointments_changed: int
+    coaching_appointments_rebooked: int = Field(
+        description="of those, moved by Tandem itself (the division's auto_rebook, W7+)"
+    )
 
 
 class StaffingImported(Out):
@@ -816,6 +834,35 @@ class ScheduleView(Out):
     to: Instant | None
     weeks: list[WeekOut]
     agents: list[AgentScheduleOut]
+
+
+class CoachingActivityOut(Out):
+    """One booked coaching session as an activity on one person's WFM schedule."""
+
+    agent_id: str
+    role: Literal["attendee", "facilitator"]
+    meeting_id: str
+    status: MeetingStatus
+    starts_at: Instant
+    ends_at: Instant
+    shift_start: Instant = Field(
+        description="the stored shift it lies in (the session itself if none)"
+    )
+    shift_end: Instant
+    category: Literal["meeting"]
+    paid: bool
+    interruptible: bool
+    code: str = Field(
+        description="tandem-coaching:<meeting id>: an import skips it (W7 round trip)"
+    )
+
+
+class CoachingActivitiesOut(Out):
+    business_unit: str
+    timezone: str
+    from_: Instant = Field(alias="from")
+    to: Instant
+    items: list[CoachingActivityOut]
 
 
 class IntervalOut(Out):

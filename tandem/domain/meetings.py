@@ -139,6 +139,9 @@ class Reschedule(BaseModel):
     starts_at: UtcDatetime
     duration_minutes: int | None = None  # None keeps the meeting's duration
     reason: Reason
+    # W7+: Tandem moved it by itself (a division's auto-rebook): the facilitator, who is the
+    # actor, is told too, and the history says so.
+    automatic: bool = False
 
     def duration_for(self, meeting: Meeting) -> int:
         return meeting.duration_minutes if self.duration_minutes is None else self.duration_minutes
@@ -183,6 +186,11 @@ class ScheduleCheck(BaseModel):
 
     actor_id: str | None = None
     problems: list[str] = Field(default_factory=list)
+    # W7+ (issue 12): what the facilitator's notice offers. ``search_days`` is None for a check
+    # sent before replacements existed; then the notice is the old one.
+    replacements: list[UtcDatetime] = Field(default_factory=list)
+    search_days: int | None = None
+    auto_rebook: bool = False
 
     @property
     def valid(self) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, EmailStr, model_validator
+from pydantic import BaseModel, EmailStr, Field, model_validator
 
 from tandem.domain.times import UtcDatetime
 
@@ -57,6 +57,13 @@ class Notify(BaseModel):
     was_started: bool = False
     # The moment a notice is about when it is not the meeting's own start (a clashing occurrence).
     at: UtcDatetime | None = None
+    # W7+: replacement slots offered for an invalid appointment (best first), how many days
+    # ahead they were looked for (None: not looked for), and whether Tandem rebooks by itself.
+    options: list[UtcDatetime] = Field(default_factory=list)
+    search_days: int | None = None
+    auto_rebook: bool = False
+    # A reschedule Tandem made by itself (the division's auto-rebook).
+    automatic: bool = False
 
     def dedupe_key(self, scope: str, recipient: Recipient) -> str:
         """``scope`` names what it is about: ``meeting-<id>`` or ``series-<id>``."""

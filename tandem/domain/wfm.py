@@ -40,6 +40,14 @@ Decisions, all enforced by :func:`plan_schedule` / :func:`plan_staffing`:
   unit's ``service_level`` goal (e.g. 80 % within 20 s) is stored with the unit and kept when a
   later import leaves it out; ``floor_percent`` must not exceed ``target_percent``.
 
+* **Tandem's own coaching** (issue 12 item 5): an activity may carry a ``code`` (CSV column
+  ``activity_code``; the WFM system's activity code, at most 200 characters). Tandem's export of
+  booked coaching (``GET /v1/wfm/coaching-activities``) marks each session
+  ``tandem-coaching:<meeting id>``; an import checks such an activity like any other but does not
+  store it: Tandem's booking of that meeting already holds the time, so a schedule that came
+  back from the WFM system with Tandem's coaching on it never makes that coaching (or any
+  other) ``invalid_schedule``. Other codes are accepted and not kept.
+
 Violations raise :class:`~tandem.domain.errors.Invalid` whose ``details["field"]`` is the path of
 the offending value, e.g. ``agents.2.shifts.0.activities.3.ends_at``.
 """
@@ -105,6 +113,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+COACHING_CODE_PREFIX = "tandem-coaching:"
+ActivityCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+def coaching_code(meeting_id: str) -> str:
+    """The activity code Tandem's export gives a booked coaching session."""
+    return f"{COACHING_CODE_PREFIX}{meeting_id}"
+
+
+def own_coaching(code: str | None) -> str | None:
+    """The meeting id of an activity that is Tandem's own coaching session, else None."""
+    if code and code.startswith(COACHING_CODE_PREFIX):
+        return code.removeprefix(COACHING_CODE_PREFIX) or None
+    return None
+
+
 class ActivityIn(_Strict):
     starts_at: Instant
     ends_at: Instant
@@ -112,6 +136,9 @@ class ActivityIn(_Strict):
     paid: bool = True
     interruptible: bool | None = None
     """None: true for on_queue, false for everything else."""
+    code: ActivityCode | None = None
+    """The WFM system's activity code; ``tandem-coaching:<id>`` is Tandem's own coaching (not
+    stored, see the module doc)."""
 
 
 class ShiftIn(_Strict):
@@ -369,6 +396,8 @@ def _plan_shift(shift: ShiftIn, tz: ZoneInfo, path: str) -> PlannedShift:
                 f"{where}.ends_at",
                 f"the activity ends after its shift (which ends {_local(ends_at, tz)})",
             )
+        if own_coaching(activity.code):
+            continue  # Tandem's own booking holds this time already (module doc)
         interruptible = activity.interruptible
         if interruptible is None:
             interruptible = activity.category is Category.ON_QUEUE
@@ -471,7 +500,7 @@ def plan_staffing(body: StaffingImport, timezone: str) -> StaffingPlan:
 
 CSV_REQUIRED = ("business_unit", "timezone", "agent_id", "shift_start", "shift_end")
 CSV_ACTIVITY = ("activity_start", "activity_end", "category")
-CSV_OPTIONAL = (*CSV_ACTIVITY, "paid", "interruptible", "week_start", "weeks")
+CSV_OPTIONAL = (*CSV_ACTIVITY, "paid", "interruptible", "activity_code", "week_start", "weeks")
 CSV_COLUMNS = (*CSV_REQUIRED, *CSV_OPTIONAL)
 _UNIT_WIDE = ("business_unit", "timezone", "week_start", "weeks")
 _TRUE = {"true", "t", "yes", "y", "1"}
@@ -536,7 +565,8 @@ def parse_schedule_csv(data: bytes | str) -> CsvSchedule:
     * required: ``business_unit``, ``timezone`` (IANA), ``agent_id``, ``shift_start``,
       ``shift_end``;
     * optional: ``activity_start``, ``activity_end``, ``category``, ``paid``, ``interruptible``,
-      ``week_start`` (a Monday, ``YYYY-MM-DD``), ``weeks``.
+      ``activity_code`` (see the module doc), ``week_start`` (a Monday, ``YYYY-MM-DD``),
+      ``weeks``.
 
     Each further line is one activity of one shift; lines with the same ``agent_id``,
     ``shift_start`` and ``shift_end`` make up one shift. A line with empty activity columns is a
@@ -658,7 +688,7 @@ class _CsvReader:
 
     def _activity(self, line: int, cells: dict[str, str]) -> dict[str, Any] | None:
         given = [name for name in CSV_ACTIVITY if cells.get(name)]
-        flags = [name for name in ("paid", "interruptible") if cells.get(name)]
+        flags = [name for name in ("paid", "interruptible", "activity_code") if cells.get(name)]
         if not given:
             if flags:
                 raise self.fail(line, flags[0], "is set but the line has no activity")
@@ -678,7 +708,10 @@ class _CsvReader:
             "_line": line,
         }
         for name in flags:
-            activity[name] = self._flag(line, name, cells[name])
+            if name == "activity_code":
+                activity["code"] = cells[name]
+            else:
+                activity[name] = self._flag(line, name, cells[name])
         return activity
 
     def _model(
@@ -715,6 +748,7 @@ class _CsvReader:
                         ("category", "category"),
                         ("paid", "paid"),
                         ("interruptible", "interruptible"),
+                        ("code", "activity_code"),
                     ):
                         self.locations[f"{at}.{key}"] = (a_line, column)
                 out_shifts.append({"starts_at": start, "ends_at": end, "activities": activities})

@@ -245,16 +245,21 @@ def history(session: Session, meeting_id: str) -> list[MeetingEvent]:
 
 
 def planned_coaching(
-    session: Session, user_ids: list[str], start: datetime, end: datetime
+    session: Session,
+    user_ids: list[str],
+    start: datetime,
+    end: datetime,
+    statuses: Iterable[MeetingStatus] = PLANNED,
 ) -> list[MeetingRecord]:
-    """Coaching appointments still ahead that involve any of these people in [start, end)."""
+    """Coaching appointments (by default those still ahead) that involve any of these people in
+    [start, end)."""
     attending = select(MeetingParticipantRow.meeting_id).where(
         MeetingParticipantRow.user_id.in_(user_ids)
     )
     rows = session.scalars(
         select(MeetingRow).where(
             MeetingRow.kind == MeetingKind.COACHING.value,
-            MeetingRow.status.in_([s.value for s in PLANNED]),
+            MeetingRow.status.in_([s.value for s in statuses]),
             MeetingRow.starts_at < end,
             MeetingRow.ends_at > start,
             or_(MeetingRow.id.in_(attending), MeetingRow.facilitator_id.in_(user_ids)),

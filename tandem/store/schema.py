@@ -479,3 +479,16 @@ class CadencePolicyRow(Base):
     updated_by: Mapped[str | None] = mapped_column(ID)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class DivisionSettingsRow(Base):
+    """A division's policy for coaching a WFM change broke (W7+; tandem.domain.replacements).
+    A division without a row has the defaults."""
+
+    __tablename__ = "division_settings"
+
+    division: Mapped[str] = mapped_column(String(100), primary_key=True)
+    auto_rebook: Mapped[bool] = mapped_column(Boolean)
+    replacement_days: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(ID)

@@ -61,7 +61,11 @@ async def reschedule_meeting(
     body: RescheduleBody,
     *,
     idempotency_key: str | None = None,
+    automatic: bool = False,
 ) -> Reply:
+    """M7. ``automatic``: Tandem moves it for the facilitator (W7+ auto-rebook; ``user`` is the
+    facilitator), who is then told as the participants are."""
+
     async def checks(visible: Visible) -> None:
         m = visible.meeting
         duration = m.duration_minutes if body.duration_minutes is None else body.duration_minutes
@@ -78,6 +82,7 @@ async def reschedule_meeting(
             starts_at=body.starts_at,
             duration_minutes=body.duration_minutes,
             reason=body.reason,
+            automatic=automatic,
         ),
         idempotency_key=idempotency_key,
         payload=body.model_dump(mode="json"),

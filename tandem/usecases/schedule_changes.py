@@ -2,7 +2,14 @@
 
 Every planned coaching appointment of the people whose schedule changed is checked against W3
 again (the appointment itself excluded). One that no longer fits becomes ``invalid_schedule`` and
-its facilitator is told; one that fits again goes back to ``scheduled``.
+its facilitator is told, with the best replacement slots (W7+, tandem.usecases.replacements);
+where its divisions say ``auto_rebook``, Tandem then moves it to the best one itself. One that
+fits again goes back to ``scheduled``.
+
+Durable without a workflow of its own: an appointment still broken and already
+``invalid_schedule`` whose divisions auto-rebook is rebooked at the next check (a retried
+import, or one after a crash between the flag and the move), and every move is keyed by the
+invalidation, so none is made twice.
 """
 
 from __future__ import annotations
@@ -13,9 +20,11 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from tandem.domain.meetings import MeetingStatus, ScheduleCheck
+from tandem.domain.replacements import SHOWN
 from tandem.domain.users import User
 from tandem.store import meetings, users
 from tandem.store.meetings import MeetingRecord
+from tandem.usecases import replacements
 from tandem.usecases.availability import booking_violations
 from tandem.usecases.context import Services
 from tandem.usecases.wfm_cache import WfmCache
@@ -67,6 +76,8 @@ class AppointmentChange:
     status: MeetingStatus
     """The new status: ``invalid_schedule``, or ``scheduled`` when it fits again."""
     problems: list[str]
+    rebooked_to: datetime | None = None
+    """W7+: where Tandem moved it by itself (the division's auto-rebook), if it did."""
 
 
 async def appointment_changes(
@@ -81,8 +92,24 @@ async def appointment_changes(
         m = record.meeting
         broken = bool(problems)
         if broken == (m.status is MeetingStatus.INVALID_SCHEDULE):
+            if broken and (await replacements.policy_of(svc, m)).auto_rebook:
+                await replacements.rebook(svc, m, await replacements.search(svc, m), problems)
             continue
-        await svc.meetings.apply(m, ScheduleCheck(actor_id=actor_id, problems=problems))
+        check = ScheduleCheck(actor_id=actor_id, problems=problems)
+        found = None
+        if broken:
+            found = await replacements.search(svc, m, now)
+            check = check.model_copy(
+                update={
+                    "replacements": found.starts[:SHOWN],
+                    "search_days": found.policy.replacement_days,
+                    "auto_rebook": found.policy.auto_rebook,
+                }
+            )
+        flagged = await svc.meetings.apply(m, check)
+        rebooked_to = None
+        if found is not None and found.policy.auto_rebook and found.starts:
+            rebooked_to = await replacements.rebook(svc, flagged, found, problems)
         changed.append(
             AppointmentChange(
                 meeting_id=m.id,
@@ -92,6 +119,7 @@ async def appointment_changes(
                 participant_ids=list(m.participant_ids),
                 status=MeetingStatus.INVALID_SCHEDULE if broken else MeetingStatus.SCHEDULED,
                 problems=problems,
+                rebooked_to=rebooked_to,
             )
         )
     return changed

@@ -49,7 +49,13 @@ class ScheduleImportResult:
     """Coaching whose status the import flipped (to ``invalid_schedule`` or back)."""
 
     def summary(self) -> dict[str, Any]:
-        return {**self.imported.summary(), "coaching_appointments_changed": len(self.appointments)}
+        return {
+            **self.imported.summary(),
+            "coaching_appointments_changed": len(self.appointments),
+            "coaching_appointments_rebooked": sum(
+                a.rebooked_to is not None for a in self.appointments
+            ),
+        }
 
 
 async def _after_import(

@@ -49,6 +49,11 @@ with workflow.unsafe.imports_passed_through():
 # Search-attribute status of a create the guard refused; there is no meeting behind it.
 REJECTED = "rejected"
 
+# W7+ (issue 12): an invalid appointment's notice offers replacement slots, and a reschedule
+# Tandem made by itself (auto-rebook) tells the facilitator too. Only messages that carry the
+# new fields take this path, so an older history never reaches the patch call.
+HEAL_INVALID_SCHEDULE = "heal-invalid-schedule"
+
 SYNC_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=10), non_retryable_error_types=BUSINESS_ERROR_TYPES
 )
@@ -208,15 +213,24 @@ class MeetingWorkflow:
         return result
 
     def _changed_time(
-        self, new: Meeting, previous: Meeting, actor_id: str, reason: str | None
+        self,
+        new: Meeting,
+        previous: Meeting,
+        actor_id: str,
+        reason: str | None,
+        *,
+        automatic: bool = False,
     ) -> Notify:
         self.remind_at = lifecycle.reminder_due(new, workflow.now())
+        # An automatic move acts for the facilitator, who did not make it: they are told too.
+        told = [p for p in new.attendee_ids if automatic or p != actor_id]
         return Notify(
             kind=NotificationKind.RESCHEDULED,
-            recipients=[*_users(p for p in new.attendee_ids if p != actor_id), *_guests(new)],
+            recipients=[*_users(told), *_guests(new)],
             occasion=f"v{previous.version + 1}",
             reason=reason,
             previous_starts_at=previous.starts_at,
+            automatic=automatic,
         )
 
     # -- updates -----------------------------------------------------------------------------
@@ -351,7 +365,13 @@ class MeetingWorkflow:
                 }
             )
             previous_remind_at = self.remind_at
-            notify = self._changed_time(moved, previous, request.actor_id, request.reason)
+            automatic = request.automatic and workflow.patched(HEAL_INVALID_SCHEDULE)
+            notify = self._changed_time(
+                moved, previous, request.actor_id, request.reason, automatic=automatic
+            )
+            details = self._moved(previous, moved)
+            if automatic:
+                details["automatic"] = True
             try:
                 await self._adopt(
                     moved,
@@ -359,7 +379,7 @@ class MeetingWorkflow:
                     "rescheduled",
                     actor_id=request.actor_id,
                     reason=request.reason,
-                    details=self._moved(previous, moved),
+                    details=details,
                     notify=[notify],
                 )
             except ApplicationError:
@@ -524,20 +544,32 @@ class MeetingWorkflow:
             if m.kind is not MeetingKind.COACHING or m.status not in PLANNED:
                 return m
             if not check.valid and m.status is MeetingStatus.SCHEDULED:
+                notice = Notify(
+                    kind=NotificationKind.INVALID_SCHEDULE,
+                    recipients=_users([m.facilitator_id]),
+                    occasion=f"v{m.version + 1}",
+                    reason="; ".join(check.problems),
+                )
+                details: dict = {"problems": check.problems}
+                if check.search_days is not None and workflow.patched(HEAL_INVALID_SCHEDULE):
+                    offer = {
+                        "options": check.replacements,
+                        "search_days": check.search_days,
+                        "auto_rebook": check.auto_rebook,
+                    }
+                    notice = notice.model_copy(update=offer)
+                    details |= {
+                        "replacements": [r.isoformat() for r in check.replacements],
+                        "search_days": check.search_days,
+                        "auto_rebook": check.auto_rebook,
+                    }
                 await self._adopt(
                     m.model_copy(update={"status": MeetingStatus.INVALID_SCHEDULE}),
                     BookingMode.KEEP,
                     "schedule_invalid",
                     actor_id=check.actor_id,
-                    details={"problems": check.problems},
-                    notify=[
-                        Notify(
-                            kind=NotificationKind.INVALID_SCHEDULE,
-                            recipients=_users([m.facilitator_id]),
-                            occasion=f"v{m.version + 1}",
-                            reason="; ".join(check.problems),
-                        )
-                    ],
+                    details=details,
+                    notify=[notice],
                 )
             elif check.valid and m.status is MeetingStatus.INVALID_SCHEDULE:
                 valid = m.model_copy(update={"status": MeetingStatus.SCHEDULED})

@@ -37,7 +37,7 @@ from tandem.workflows.meeting import workflow_id as meeting_workflow_id
 from tandem.workflows.plan_commit import workflow_id as plan_workflow_id
 from tandem.workflows.search_attributes import ALL_KEYS, register
 from tandem.workflows.series import workflow_id as series_workflow_id
-from tests.api.test_coaching import iso, wfm_team
+from tests.api.test_coaching import iso, week_of_shifts, wfm_team
 from tests.api.test_series import occurrence_meetings
 from tests.calendars.servers import file_server
 from tests.conftest import DEV_SERVER_ARGS, SERVER_STARTUP
@@ -149,6 +149,49 @@ async def meeting_changes() -> WorkflowHistory:
         moved = {"facilitator_id": alex.id, "reason": "Sam is away"}
         await _ok(http.post(f"{base}/reassign", json=moved, headers=sup.auth))
         await _ok(http.post(f"{base}/cancel", json={"reason": "Agent on leave"}, headers=alex.auth))
+        handle = stack.client.get_workflow_handle(meeting_workflow_id(meeting["id"]))
+        await handle.result()
+        return await handle.fetch_history()
+
+
+async def meeting_healed() -> WorkflowHistory:
+    """W7+ (issue 12): a coaching appointment a WFM import breaks, in a division that
+    auto-rebooks: flagged with its replacement slots (schedule_check), moved by Tandem to the
+    best one (an automatic reschedule, behind ``heal-invalid-schedule``), then cancelled."""
+    async with _stack(skipping=False) as (stack, _):
+        sup, (agent,), planner, unit, monday = await wfm_team(stack)
+        me = await _ok(stack.http.get("/v1/users/me", headers=planner.auth))
+        await _ok(
+            stack.http.put(
+                f"/v1/coaching/division-settings/{me['divisions'][0]}",
+                json={"auto_rebook": True},
+                headers=planner.auth,
+            )
+        )
+        body = {
+            "kind": "coaching",
+            "name": "Recorded review",
+            "participant_ids": [agent.id],
+            "starts_at": iso(monday, 14),
+            "duration_minutes": 30,
+        }
+        meeting = await _ok(stack.http.post("/v1/meetings", json=body, headers=sup.auth), 201)
+        week = week_of_shifts(agent.id, monday)
+        week["shifts"][0]["activities"][2] |= {
+            "starts_at": iso(monday, 14),
+            "ends_at": iso(monday, 15),
+        }
+        schedule = {
+            "business_unit": unit,
+            "timezone": "Europe/London",
+            "week_start": monday.isoformat(),
+            "agents": [week],
+        }
+        await _ok(stack.http.put("/v1/wfm/schedules", json=schedule, headers=planner.auth))
+        base = f"/v1/meetings/{meeting['id']}"
+        moved = await _ok(stack.http.get(base, headers=sup.auth))
+        assert moved["status"] == "scheduled" and moved["starts_at"] != meeting["starts_at"]
+        await _ok(stack.http.post(f"{base}/cancel", json={"reason": "Recorded"}, headers=sup.auth))
         handle = stack.client.get_workflow_handle(meeting_workflow_id(meeting["id"]))
         await handle.result()
         return await handle.fetch_history()
@@ -391,6 +434,7 @@ async def calendar_sync() -> WorkflowHistory:
 RECORDERS: dict[str, Callable[[], Awaitable[WorkflowHistory]]] = {
     "meeting_lifecycle": meeting_lifecycle,
     "meeting_changes": meeting_changes,
+    "meeting_healed": meeting_healed,
     "series_continued_as_new": series_continued_as_new,
     "series_resumed": series_resumed,
     "digest": digest,

@@ -88,6 +88,16 @@ def _meeting_changes(events: Events) -> None:
     assert _of(events, "WORKFLOW_EXECUTION_COMPLETED")
 
 
+def _meeting_healed(events: Events) -> None:
+    """W7+: flagged invalid with replacement slots, rebooked by Tandem itself (the patch
+    ``heal-invalid-schedule``), cancelled; each update synced once; the run ended."""
+    assert _workflow_type(events) == "Meeting"
+    assert _updates(events) == ["create", "schedule_check", "reschedule", "cancel"]
+    assert "heal-invalid-schedule" in _patches(events)
+    assert _local_activities(events) == 4
+    assert _of(events, "WORKFLOW_EXECUTION_COMPLETED")
+
+
 def _series_continued_as_new(events: Events) -> None:
     """S3: occurrences materialised, one deleted, an edit, and the hop to a new run."""
     assert _workflow_type(events) == "Series"
@@ -212,6 +222,7 @@ def _patches(events: Events) -> set[str]:
 CLAIMS: dict[str, Callable[[Events], None]] = {
     "meeting_lifecycle": _meeting_lifecycle,
     "meeting_changes": _meeting_changes,
+    "meeting_healed": _meeting_healed,
     "series_continued_as_new": _series_continued_as_new,
     "series_resumed": _series_resumed,
     "series_create_and_edit": _series_create_and_edit,

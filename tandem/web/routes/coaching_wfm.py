@@ -54,6 +54,7 @@ async def _summary(request: Request, result: ScheduleImportResult, tz: str) -> d
                 "with": ", ".join(names(c.participant_ids)),
                 "facilitator": names([c.facilitator_id])[0],
                 "problems": c.problems,
+                "rebooked": human(c.rebooked_to, tz) if c.rebooked_to else None,
             }
             for c in result.appointments
         ],
