@@ -148,6 +148,8 @@ AUTHENTICATED: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/v1/calendars/{calendar_id}/candidates"): None,
     ("POST", "/v1/calendars/{calendar_id}/sync"): None,
     ("POST", "/v1/calendars/{calendar_id}/import"): {"candidate_ids": ["x"]},
+    ("GET", "/v1/calendars/{calendar_id}/links"): None,
+    ("POST", "/v1/series/{series_id}/relink"): {"calendar_id": "x", "uid": "y"},
     ("PUT", "/v1/wfm/schedules"): {"business_unit": "x", "timezone": "UTC", "agents": []},
     ("POST", "/v1/wfm/schedules/import"): None,
     ("PUT", "/v1/wfm/staffing"): {"business_unit": "x", "intervals": []},
