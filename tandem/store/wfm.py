@@ -305,17 +305,18 @@ def service_goals(session: Session, business_units: Iterable[str]) -> dict[str, 
     }
 
 
+# Asked on every slot query: built once, like the finder's other statements.
+_UNIT_VERSIONS = select(WfmBusinessUnitRow.name, WfmBusinessUnitRow.updated_at).where(
+    WfmBusinessUnitRow.name.in_(bindparam("units", expanding=True))
+)
+
+
 def unit_versions(session: Session, business_units: Iterable[str]) -> dict[str, datetime]:
     """When each business unit's WFM data last changed (every import moves it on)."""
     units = list(set(business_units))
     if not units:
         return {}
-    rows = session.execute(
-        select(WfmBusinessUnitRow.name, WfmBusinessUnitRow.updated_at).where(
-            WfmBusinessUnitRow.name.in_(units)
-        )
-    )
-    return dict(rows.all())
+    return dict(session.connection().execute(_UNIT_VERSIONS, {"units": units}).all())
 
 
 def business_unit_zone(session: Session, name: str) -> str | None:
