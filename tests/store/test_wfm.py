@@ -246,6 +246,18 @@ async def test_w1_w4_staffing_by_unit_and_range_replaced_where_covered(db: Datab
         (nine + timedelta(minutes=30), 14.0, 15.0),
     ]
     assert heads(got[south]) == [(nine, 3.0, 4.0)]
+    # The slot finder's read: the same rows, the start in minutes since the epoch.
+    with db.reading() as session:
+        read = wfm.staffing_minutes(
+            session, [north, south, "nobody"], nine, nine + timedelta(minutes=45)
+        )
+    assert read == {
+        unit: [
+            (to_minutes(r.starts_at), r.forecast, r.scheduled, r.contacts, r.aht_seconds)
+            for r in rows
+        ]
+        for unit, rows in got.items()
+    }
 
     # Replacing 09:15-09:45 only: 09:00 and 09:45 stay; 09:30 is inside the range and goes.
     with db.writing() as session:
