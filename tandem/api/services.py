@@ -13,6 +13,12 @@ def services(request: Request) -> Services:
     return request.app.state.services
 
 
-Svc = Annotated[Services, Depends(services)]
+async def _services(request: Request) -> Services:
+    # async: FastAPI runs a plain ``def`` dependency in its thread pool, a hop per request just
+    # to read an attribute (issue 13).
+    return services(request)
+
+
+Svc = Annotated[Services, Depends(_services)]
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]

@@ -5,7 +5,13 @@ convert with :func:`to_minutes` / :func:`from_minutes` at the edge. Nothing here
 or does I/O: "now" is always an input.
 """
 
-from tandem.solver.availability import BusyReason, FreeBusy, FreeBusySegment
+from tandem.solver.availability import (
+    BusyReason,
+    FreeBusy,
+    FreeBusySegment,
+    WfmArrays,
+    wfm_arrays,
+)
 from tandem.solver.minutes import GRID_MINUTES, HORIZON_MINUTES, from_minutes, to_minutes
 from tandem.solver.plan import (
     UNPLACED_PENALTY,
@@ -73,9 +79,11 @@ __all__ = [
     "Unplaced",
     "UnplacedReason",
     "Violation",
+    "WfmArrays",
     "check_slot",
     "find_slots",
     "from_minutes",
     "plan_team",
     "to_minutes",
+    "wfm_arrays",
 ]

@@ -3,6 +3,7 @@
 Shared by the slot finder and the team planner so both apply W3 identically.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
@@ -11,7 +12,13 @@ import numpy as np
 
 from tandem.solver.intervals import IntArray, as_arrays, complement, merge, sorted_unique
 from tandem.solver.minutes import GRID_MINUTES
-from tandem.solver.schedule import NEVER_INTERRUPTIBLE, ActivityCategory, PersonSchedule
+from tandem.solver.schedule import (
+    NEVER_INTERRUPTIBLE,
+    Activity,
+    ActivityCategory,
+    PersonSchedule,
+    Span,
+)
 from tandem.solver.validation import Grid
 
 
@@ -71,76 +78,123 @@ class Availability:
     on_queue: tuple[IntArray, IntArray]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class WfmArrays:
+    """A WFM person's shifts and activities as :func:`flatten` reads them.
+
+    Converting six weeks of activity objects into arrays was half of a slot query's solver time
+    (issue 13), and they change only when a schedule is imported: a cache builds this once with
+    :func:`wfm_arrays` and passes it on :attr:`PersonSchedule.wfm`.
+    """
+
+    shifts: tuple[IntArray, IntArray]
+    blocking_starts: IntArray
+    """Activities a slot may not touch (W3), those of zero length left out."""
+    blocking_ends: IntArray
+    blocking_codes: IntArray
+    on_queue: tuple[IntArray, IntArray]
+    """On-queue time, merged: what a session takes off queue (W4)."""
+
+
+def wfm_arrays(shifts: Sequence[Span], activities: Sequence[Activity]) -> WfmArrays:
+    starts, ends = as_arrays(activities)
+    codes = np.array([_ACTIVITY_CODE[a.category] for a in activities], dtype=np.int64)
+    interruptible = np.array([a.interruptible for a in activities], dtype=bool)
+    blocks = (~interruptible | _NEVER_INTERRUPTIBLE_CODE[codes]) & (ends > starts)
+    queued = codes == _CODE[BusyReason.ON_QUEUE]
+    return WfmArrays(
+        shifts=as_arrays(shifts),
+        blocking_starts=starts[blocks],
+        blocking_ends=ends[blocks],
+        blocking_codes=codes[blocks],
+        on_queue=merge(starts[queued], ends[queued]),
+    )
+
+
 def flatten(person: PersonSchedule) -> Availability:
     appt_starts, appt_ends = as_arrays(person.appointments)
-    starts, ends = [appt_starts], [appt_ends]
-    codes = [np.full(appt_starts.size, _CODE[BusyReason.APPOINTMENT], dtype=np.int64)]
+    real = appt_ends > appt_starts
+    starts, ends = [appt_starts[real]], [appt_ends[real]]
+    codes = [np.full(starts[0].size, _CODE[BusyReason.APPOINTMENT], dtype=np.int64)]
     shifts = None
     on_queue = (np.empty(0, np.int64), np.empty(0, np.int64))
     if person.has_wfm:
-        shifts = as_arrays(person.shifts or ())
-        acts = person.activities
-        act_starts, act_ends = as_arrays(acts)
-        act_codes = np.array([_ACTIVITY_CODE[a.category] for a in acts], dtype=np.int64)
-        interruptible = np.array([a.interruptible for a in acts], dtype=bool)
-        blocks = ~interruptible | _NEVER_INTERRUPTIBLE_CODE[act_codes]
-        starts.append(act_starts[blocks])
-        ends.append(act_ends[blocks])
-        codes.append(act_codes[blocks])
-        queued = act_codes == _CODE[BusyReason.ON_QUEUE]
-        on_queue = merge(act_starts[queued], act_ends[queued])
-    busy_starts, busy_ends = np.concatenate(starts), np.concatenate(ends)
-    real = busy_ends > busy_starts
+        wfm = person.wfm
+        if wfm is None:
+            wfm = wfm_arrays(person.shifts or (), person.activities)
+        shifts, on_queue = wfm.shifts, wfm.on_queue
+        starts.append(wfm.blocking_starts)
+        ends.append(wfm.blocking_ends)
+        codes.append(wfm.blocking_codes)
     hours = person.working_hours
     return Availability(
         person_id=person.person_id,
-        busy_starts=busy_starts[real],
-        busy_ends=busy_ends[real],
-        busy_codes=np.concatenate(codes)[real],
+        busy_starts=np.concatenate(starts),
+        busy_ends=np.concatenate(ends),
+        busy_codes=np.concatenate(codes),
         shifts=shifts,
         working_hours=None if hours is None else merge(*as_arrays(hours)),
         on_queue=on_queue,
     )
 
 
-def start_mask(av: Availability, grid: Grid, duration_cells: int) -> np.ndarray:
+def start_mask(people: Sequence[Availability], grid: Grid, duration_cells: int) -> np.ndarray:
     """``mask[i]`` is True when a slot of ``duration_cells`` starting at cell ``i`` breaks no
-    personal W3 rule: it touches no busy interval, lies inside one shift (WFM people) and inside
-    working hours (when given)."""
+    personal W3 rule of any of ``people``: it touches none of their busy intervals, lies inside
+    one shift of each WFM person and inside each one's working hours (when given).
+
+    All people in one pass: with a call per person, numpy's per-call cost outweighed the
+    arithmetic for five attendees (issue 13).
+    """
     n_starts = grid.start_count(duration_cells)
     grid_end = grid.origin + grid.cells * GRID_MINUTES
-    busy_starts, busy_ends = av.busy_starts, av.busy_ends
-    if av.working_hours is not None:
-        # Inside the union of working hours <=> touching none of its gaps.
-        gap_starts, gap_ends = complement(*av.working_hours, grid.origin, grid_end)
-        busy_starts = np.concatenate((busy_starts, gap_starts))
-        busy_ends = np.concatenate((busy_ends, gap_ends))
+    busy_starts, busy_ends = [], []
+    shift_starts, shift_ends, shift_rows = [], [], []
+    wfm_people = 0
+    for av in people:
+        busy_starts.append(av.busy_starts)
+        busy_ends.append(av.busy_ends)
+        if av.working_hours is not None:
+            # Inside the union of working hours <=> touching none of its gaps.
+            gap_starts, gap_ends = complement(*av.working_hours, grid.origin, grid_end)
+            busy_starts.append(gap_starts)
+            busy_ends.append(gap_ends)
+        if av.shifts is not None:
+            shift_starts.append(av.shifts[0])
+            shift_ends.append(av.shifts[1])
+            shift_rows.append(np.full(av.shifts[0].size, wfm_people, dtype=np.int64))
+            wfm_people += 1
+    starts, ends = np.concatenate(busy_starts), np.concatenate(busy_ends)
     # A busy interval touching cells [first, after), even by one minute, rules out the starts
     # [first - duration + 1, after).
-    first = (busy_starts - grid.origin) // GRID_MINUTES - duration_cells + 1
-    after = -((grid.origin - busy_ends) // GRID_MINUTES)
-    blocked = _range_counts(first, after, n_starts)
-    if av.shifts is None:
-        allowed_first, allowed_after = np.zeros(1, np.int64), np.full(1, n_starts)
-    else:
-        shift_starts, shift_ends = av.shifts
-        allowed_first = -((grid.origin - shift_starts) // GRID_MINUTES)
-        allowed_after = (shift_ends - grid.origin) // GRID_MINUTES - duration_cells + 1
-    allowed = _range_counts(allowed_first, allowed_after, n_starts)
-    # One running sum for both: weighting blocked ranges above the largest possible allowed
-    # count makes "inside some shift and blocked by nothing" the same as "positive".
-    weight = allowed_first.size + 1
-    return np.cumsum(allowed - weight * blocked)[:n_starts] > 0
+    first = (starts - grid.origin) // GRID_MINUTES - duration_cells + 1
+    after = -((grid.origin - ends) // GRID_MINUTES)
+    mask = _coverage(first, after, np.zeros(first.size, np.int64), 1, n_starts)[0] == 0
+    if wfm_people:
+        starts, ends = np.concatenate(shift_starts), np.concatenate(shift_ends)
+        inside = _coverage(
+            -((grid.origin - starts) // GRID_MINUTES),
+            (ends - grid.origin) // GRID_MINUTES - duration_cells + 1,
+            np.concatenate(shift_rows),
+            wfm_people,
+            n_starts,
+        )
+        mask &= (inside > 0).all(axis=0)
+    return mask
 
 
-def _range_counts(first: IntArray, after: IntArray, size: int) -> IntArray:
-    """Difference array of the integer ranges ``[first, after)`` clipped to ``[0, size)``."""
+def _coverage(first: IntArray, after: IntArray, row: IntArray, rows: int, size: int) -> IntArray:
+    """Per row, how many of the integer ranges ``[first, after)`` of that row (clipped to
+    ``[0, size)``) cover each position: shape ``(rows, size)``."""
     first = np.minimum(np.maximum(first, 0), size)
     after = np.minimum(np.maximum(after, 0), size)
     real = after > first
-    return np.bincount(first[real], minlength=size + 1) - np.bincount(
-        after[real], minlength=size + 1
+    width = size + 1
+    offset = row[real] * width
+    delta = np.bincount(offset + first[real], minlength=rows * width) - np.bincount(
+        offset + after[real], minlength=rows * width
     )
+    return np.cumsum(delta.reshape(rows, width), axis=1)[:, :size]
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -42,16 +42,17 @@ def complement(starts: IntArray, ends: IntArray, lo: int, hi: int) -> tuple[IntA
     return gap_starts[keep], gap_ends[keep]
 
 
-def covered_minutes_before(starts: IntArray, ends: IntArray, points: IntArray) -> IntArray:
-    """For each point p, how many minutes of the merged intervals lie before p."""
-    if starts.size == 0:
-        return np.zeros(points.shape, dtype=np.int64)
-    lengths = ends - starts
-    done_before = np.concatenate(([0], np.cumsum(lengths)))
-    idx = np.searchsorted(starts, points, side="right") - 1
-    safe = np.maximum(idx, 0)
-    inside = np.minimum(np.maximum(points - starts[safe], 0), lengths[safe])
-    return np.where(idx >= 0, done_before[safe] + inside, 0)
+def minutes_before(starts: IntArray, ends: IntArray, points: IntArray) -> IntArray:
+    """For each point p, the minutes of the intervals that lie before p, an interval covering a
+    minute twice counting it twice: summed over several people's on-queue time at once."""
+    return _ramps(starts, points) - _ramps(ends, points)
+
+
+def _ramps(values: IntArray, points: IntArray) -> IntArray:
+    """For each point p, the sum of ``max(0, p - v)`` over ``values``."""
+    ordered = np.sort(values)
+    below = np.searchsorted(ordered, points, side="right")
+    return below * points - np.concatenate(([0], np.cumsum(ordered)))[below]
 
 
 def sorted_unique(values: IntArray) -> IntArray:

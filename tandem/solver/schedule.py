@@ -3,6 +3,10 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tandem.solver.availability import WfmArrays
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,9 @@ class PersonSchedule:
     appointments (and working hours) count. An empty ``shifts`` means a WFM person with no shift,
     who is never available. ``appointments`` must already leave out the appointment being edited.
     ``time_zone`` (IANA) decides the person's local day, used by the team planner's daily cap.
+    ``wfm`` may carry ``shifts`` and ``activities`` already converted by
+    :func:`~tandem.solver.availability.wfm_arrays` (a cache's copy of the very same data), so
+    that the slot finder does not convert them again on every query.
     """
 
     person_id: str
@@ -75,6 +82,7 @@ class PersonSchedule:
     working_hours: Sequence[Span] | None = None
     business_unit: str | None = None
     time_zone: str = "UTC"
+    wfm: "WfmArrays | None" = None
 
     @property
     def has_wfm(self) -> bool:

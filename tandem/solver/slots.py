@@ -88,9 +88,7 @@ def find_slots(query: SlotQuery) -> SlotResult:
     grid = grid_for(window)
     people = [flatten(p) for p in query.people]
     n_starts = grid.start_count(duration_cells)
-    feasible = np.ones(n_starts, dtype=bool)
-    for av in people:
-        feasible &= start_mask(av, grid, duration_cells)
+    feasible = start_mask(people, grid, duration_cells)
     candidates = np.flatnonzero(feasible)
     units = unit_staffing(
         people[:-1], [p.business_unit for p in query.attendees], query.staffing or {}, grid

@@ -9,7 +9,7 @@ import numpy as np
 from tandem.solver.availability import Availability
 from tandem.solver.erlang import Queue, erlang_c
 from tandem.solver.erlang_a import erlang_a
-from tandem.solver.intervals import covered_minutes_before
+from tandem.solver.intervals import minutes_before
 from tandem.solver.minutes import GRID_MINUTES
 from tandem.solver.validation import Grid, InvalidQuery
 
@@ -128,14 +128,16 @@ def staffing_on_grid(curve: StaffingCurve, grid: Grid) -> tuple[np.ndarray, np.n
     return on_grid(curve.start, curve.scheduled, grid), on_grid(curve.start, curve.forecast, grid)
 
 
-def on_queue_minutes(av: Availability, grid: Grid) -> np.ndarray:
-    """Minutes the person is scheduled on queue in each grid cell.
+def on_queue_minutes(people: Sequence[Availability], grid: Grid) -> np.ndarray:
+    """Minutes ``people`` are scheduled on queue in each grid cell, together.
 
     Coaching over a cell takes those minutes off the phones, so a person on queue for 5 of the
     15 minutes removes a third of a head: exact when activities are not aligned to the grid.
     """
     bounds = grid.origin + GRID_MINUTES * np.arange(grid.cells + 1, dtype=np.int64)
-    return np.diff(covered_minutes_before(*av.on_queue, bounds))
+    starts = np.concatenate([av.on_queue[0] for av in people] or [np.empty(0, np.int64)])
+    ends = np.concatenate([av.on_queue[1] for av in people] or [np.empty(0, np.int64)])
+    return np.diff(minutes_before(starts, ends, bounds))
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,11 +163,8 @@ def unit_staffing(
     result = []
     for unit in sorted({u for u in units if u is not None and u in staffing}):
         scheduled, forecast = staffing_on_grid(staffing[unit], grid)
-        minutes = np.zeros(grid.cells, dtype=np.int64)
-        for av, member_of in zip(attendees, units, strict=True):
-            if member_of == unit:
-                minutes += on_queue_minutes(av, grid)
-        removed = minutes / GRID_MINUTES
+        members = [av for av, member_of in zip(attendees, units, strict=True) if member_of == unit]
+        removed = on_queue_minutes(members, grid) / GRID_MINUTES
         result.append(
             UnitStaffing(unit, scheduled, forecast, removed, (scheduled - forecast) - removed)
         )

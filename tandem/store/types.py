@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, String, type_coerce
+from sqlalchemy import BigInteger, DateTime, Dialect, String, type_coerce
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -56,3 +59,32 @@ class UtcInstants:
                 found = value.astimezone(UTC)
             self.seen[value] = found
         return found
+
+
+class EpochMinutes(FunctionElement[int]):
+    """Whole minutes since the Unix epoch of a date-time column, computed by the database.
+
+    The slot finder works in integer minutes; converting the thousands of instants of a cold
+    read (six weeks of shifts, activities and staffing) through datetimes in Python was most of
+    its cost (issue 13). Labelled with the column's name.
+    """
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+def minutes_of(column: Any) -> Any:
+    return EpochMinutes(column).label(column.key)
+
+
+@compiles(EpochMinutes, "sqlite")
+def _sqlite_epoch_minutes(element: EpochMinutes, compiler: SQLCompiler, **kw: Any) -> str:
+    # Stored as UTC text (2031-03-03 09:00:00.000000), read as whole UTC seconds. unixepoch()
+    # (SQLite 3.38) is three times faster than CAST(strftime('%s', ...) AS INTEGER).
+    return f"(unixepoch({compiler.process(element.clauses, **kw)}) / 60)"
+
+
+@compiles(EpochMinutes, "postgresql")
+def _postgresql_epoch_minutes(element: EpochMinutes, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / 60) AS BIGINT)"

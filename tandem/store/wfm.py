@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -53,7 +54,7 @@ from tandem.store.schema import (
     WfmWeekRow,
 )
 from tandem.store.sql import insert_ignoring_duplicates
-from tandem.store.types import UtcInstants, raw_instant
+from tandem.store.types import UtcInstants, minutes_of, raw_instant
 
 # Open ranges for "everything stored" (the overlap scans subtract MAX_SHIFT from the start).
 BEGINNING = datetime(1990, 1, 1, tzinfo=UTC)
@@ -72,14 +73,25 @@ class WfmActivity:
     interruptible: bool
 
 
+class ActivityMinutes(NamedTuple):
+    """One activity as the slot finder reads it: times in minutes since the epoch (UTC)."""
+
+    start: int
+    end: int
+    category: str  # one of the eight categories
+    paid: bool
+    interruptible: bool
+
+
 @dataclass(frozen=True)
 class WfmSchedule:
     business_unit: str
     timezone: str
     """The business unit's IANA zone."""
-    shifts: list[tuple[datetime, datetime]]
-    """Aware UTC, sorted; every shift overlapping the range, whole (not cut at its edges)."""
-    activities: list[WfmActivity]
+    shifts: list[tuple[int, int]]
+    """Minutes since the epoch (UTC), sorted; every shift overlapping the range, whole (not cut
+    at its edges)."""
+    activities: list[ActivityMinutes]
     """Sorted by start; every activity overlapping the range, whole."""
     weeks: list[tuple[datetime, datetime]] = field(default_factory=list)
     """The imported weeks of the business unit that overlap the range (UTC, sorted): where the
@@ -106,32 +118,33 @@ _MEMBERS = (
 )
 # Shifts last at most a day, so "overlaps the range" is a bounded scan of the indexes on
 # (user_id, shift start). Activities lie inside their shift: overlapping the range, their shift
-# does too. One UNION ALL, so shift columns are not repeated on every activity row.
+# does too. One UNION ALL per member, so shift columns are not repeated on every activity row,
+# and neither the person nor the business unit is: a text column on each of six weeks' rows
+# cost more than the rest of the read. Rows of a business unit the person has since left are
+# left out by the unit.
 _SHIFTS_AND_ACTIVITIES = union_all(
     select(
-        WfmShiftRow.user_id,
-        WfmShiftRow.business_unit,
         literal(None, String).label("category"),
-        raw_instant(WfmShiftRow.starts_at),
-        raw_instant(WfmShiftRow.ends_at),
+        minutes_of(WfmShiftRow.starts_at),
+        minutes_of(WfmShiftRow.ends_at),
         literal(None, Boolean).label("paid"),
         literal(None, Boolean).label("interruptible"),
     ).where(
-        WfmShiftRow.user_id.in_(bindparam("members", expanding=True)),
+        WfmShiftRow.user_id == bindparam("member"),
+        WfmShiftRow.business_unit == bindparam("unit"),
         WfmShiftRow.starts_at > bindparam("earliest"),
         WfmShiftRow.starts_at < bindparam("end"),
         WfmShiftRow.ends_at > bindparam("start"),
     ),
     select(
-        WfmActivityRow.user_id,
-        WfmActivityRow.business_unit,
         WfmActivityRow.category,
-        raw_instant(WfmActivityRow.starts_at),
-        raw_instant(WfmActivityRow.ends_at),
+        minutes_of(WfmActivityRow.starts_at),
+        minutes_of(WfmActivityRow.ends_at),
         WfmActivityRow.paid,
         WfmActivityRow.interruptible,
     ).where(
-        WfmActivityRow.user_id.in_(bindparam("members", expanding=True)),
+        WfmActivityRow.user_id == bindparam("member"),
+        WfmActivityRow.business_unit == bindparam("unit"),
         WfmActivityRow.shift_starts_at > bindparam("earliest"),
         WfmActivityRow.shift_starts_at < bindparam("end"),
         WfmActivityRow.starts_at < bindparam("end"),
@@ -154,6 +167,23 @@ _STAFFING = (
     )
     .order_by(WfmStaffingRow.business_unit, WfmStaffingRow.starts_at)
 )
+# The same for one business unit, without the unit's name on every row: building the rows is
+# most of reading six weeks of them.
+_UNIT_STAFFING_MINUTES = (
+    select(
+        minutes_of(WfmStaffingRow.starts_at),
+        WfmStaffingRow.forecast,
+        WfmStaffingRow.scheduled,
+        WfmStaffingRow.contacts,
+        WfmStaffingRow.aht_seconds,
+    )
+    .where(
+        WfmStaffingRow.business_unit == bindparam("unit"),
+        WfmStaffingRow.starts_at >= bindparam("start"),
+        WfmStaffingRow.starts_at < bindparam("end"),
+    )
+    .order_by(WfmStaffingRow.starts_at)
+)
 
 
 def schedules_for(
@@ -164,8 +194,9 @@ def schedules_for(
     then with possibly empty shifts (a WFM agent with no shift is never available); a person
     absent from the result has no WFM data (the slot finder then only looks at appointments).
 
-    Shifts and activities overlapping the range are returned whole (not cut at its edges). Two
-    indexed queries: membership (users x imported weeks), then shifts and activities together.
+    Shifts and activities overlapping the range are returned whole (not cut at its edges).
+    Indexed queries: membership (users x imported weeks), then shifts and activities together,
+    one query per member.
     """
     ids = list(set(user_ids))
     if not ids or end <= start:
@@ -180,32 +211,25 @@ def schedules_for(
     for user_id, unit, timezone, week_start, week_end in members:
         units[user_id] = (unit, timezone)
         weeks[user_id].append((week_start, week_end))
-    shifts: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
-    activities: dict[str, list[WfmActivity]] = defaultdict(list)
-    instant = UtcInstants()
-    rows = connection.execute(
-        _SHIFTS_AND_ACTIVITIES,
-        {"members": list(units), "start": start, "end": end, "earliest": start - MAX_SHIFT},
-    )
-    for user_id, unit, category, a, b, paid, interruptible in rows:
-        if unit != units[user_id][0]:
-            continue  # left over from a business unit the person has since left
-        if category is None:
-            shifts[user_id].append((instant(a), instant(b)))
-        else:
-            activities[user_id].append(
-                WfmActivity(instant(a), instant(b), category, bool(paid), bool(interruptible))
-            )
-    return {
-        user_id: WfmSchedule(
+    found = {}
+    around = {"start": start, "end": end, "earliest": start - MAX_SHIFT}
+    for user_id, (unit, timezone) in units.items():
+        shifts, activities = [], []
+        member = {**around, "member": user_id, "unit": unit}
+        rows = connection.execute(_SHIFTS_AND_ACTIVITIES, member)
+        for category, a, b, paid, interruptible in rows:
+            if category is None:
+                shifts.append((a, b))
+            else:
+                activities.append(ActivityMinutes(a, b, category, paid, interruptible))
+        found[user_id] = WfmSchedule(
             business_unit=unit,
             timezone=timezone,
-            shifts=sorted(shifts[user_id]),
-            activities=sorted(activities[user_id], key=_activity_key),
+            shifts=sorted(shifts),
+            activities=sorted(activities, key=itemgetter(0, 1, 2)),  # start, end, category
             weeks=sorted(weeks[user_id]),
         )
-        for user_id, (unit, timezone) in units.items()
-    }
+    return found
 
 
 def _activity_key(a: WfmActivity) -> tuple[datetime, datetime, str]:
@@ -231,6 +255,28 @@ def staffing_for(
             StaffingInterval(instant(at), float(forecast), float(scheduled), contacts, aht)
         )
     return dict(result)
+
+
+StaffingRow = tuple[int, float, float, float | None, float | None]
+"""(start in minutes since the epoch, forecast, scheduled, contacts, aht_seconds)."""
+
+
+def staffing_minutes(
+    session: Session, business_units: Iterable[str], start: datetime, end: datetime
+) -> dict[str, list[StaffingRow]]:
+    """:func:`staffing_for` as the slot finder reads it: plain rows, the start in minutes. Six
+    weeks are ~4,000 intervals a business unit, and an object with a datetime each was most of
+    reading them."""
+    if end <= start:
+        return {}
+    connection = session.connection()
+    result: dict[str, list[StaffingRow]] = {}
+    for unit in set(business_units):
+        window = {"unit": unit, "start": start, "end": end}
+        # Plain tuples: numpy reads them at once, and probes a Row attribute by attribute.
+        if found := [tuple(row) for row in connection.execute(_UNIT_STAFFING_MINUTES, window)]:
+            result[unit] = found
+    return result
 
 
 def service_goals(session: Session, business_units: Iterable[str]) -> dict[str, ServiceLevelIn]:
@@ -259,17 +305,18 @@ def service_goals(session: Session, business_units: Iterable[str]) -> dict[str, 
     }
 
 
+# Asked on every slot query: built once, like the finder's other statements.
+_UNIT_VERSIONS = select(WfmBusinessUnitRow.name, WfmBusinessUnitRow.updated_at).where(
+    WfmBusinessUnitRow.name.in_(bindparam("units", expanding=True))
+)
+
+
 def unit_versions(session: Session, business_units: Iterable[str]) -> dict[str, datetime]:
     """When each business unit's WFM data last changed (every import moves it on)."""
     units = list(set(business_units))
     if not units:
         return {}
-    rows = session.execute(
-        select(WfmBusinessUnitRow.name, WfmBusinessUnitRow.updated_at).where(
-            WfmBusinessUnitRow.name.in_(units)
-        )
-    )
-    return dict(rows.all())
+    return dict(session.connection().execute(_UNIT_VERSIONS, {"units": units}).all())
 
 
 def business_unit_zone(session: Session, name: str) -> str | None:

@@ -61,15 +61,16 @@ def working_spans(user: User, start: datetime, end: datetime) -> list[Span] | No
 
 def _schedule(
     user: User,
-    booked: list[tuple[str, datetime, datetime]],
+    booked: list[tuple[str, int, int]],
     wfm_data: WfmPerson | None,
     hours: list[Span] | None,
 ) -> PersonSchedule:
     return PersonSchedule(
         person_id=user.id,
-        appointments=[Span(to_minutes(a), to_minutes(b)) for who, a, b in booked if who == user.id],
+        appointments=[Span(a, b) for who, a, b in booked if who == user.id],
         shifts=None if wfm_data is None else wfm_data.shifts,
         activities=() if wfm_data is None else wfm_data.activities,
+        wfm=None if wfm_data is None else wfm_data.arrays,
         working_hours=hours,
         business_unit=wfm_data.business_unit if wfm_data else user.business_unit,
         time_zone=user.timezone,

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
+from sqlalchemy.orm import Session
 
 from tandem.domain.access import may_coach, may_facilitate, require
 from tandem.domain.cadence import DivisionName
@@ -29,6 +30,7 @@ from tandem.domain.users import User
 from tandem.solver import (
     PlanRequest,
     PlanResult,
+    SlotQuery,
     SlotResult,
     Span,
     find_slots,
@@ -39,7 +41,7 @@ from tandem.solver import (
 from tandem.store import plans, users
 from tandem.usecases import availability
 from tandem.usecases.context import Services
-from tandem.usecases.meeting_access import load, now
+from tandem.usecases.meeting_access import load_in, now
 from tandem.usecases.schemas import NameIn, Strict, UserId, iso
 
 
@@ -81,14 +83,17 @@ class SlotQueryBody(Strict):
         return self
 
 
-async def coaching_people(
-    svc: Services, user: User, attendee_ids: list[str], facilitator_id: str | None, *, field: str
+def people_in(
+    session: Session,
+    user: User,
+    attendee_ids: list[str],
+    facilitator_id: str | None,
+    *,
+    field: str,
 ) -> tuple[list[User], User]:
     """The agents (in the caller's divisions, A5) and a facilitator able to coach them all."""
     facilitator_id = facilitator_id or user.id
-    found = await svc.db.read(
-        lambda session: users.get_users(session, [*attendee_ids, facilitator_id])
-    )
+    found = users.get_users(session, [*attendee_ids, facilitator_id])
     attendees = []
     for index, agent_id in enumerate(attendee_ids):
         agent = found.get(agent_id)
@@ -111,6 +116,15 @@ async def coaching_people(
     return attendees, facilitator
 
 
+async def coaching_people(
+    svc: Services, user: User, attendee_ids: list[str], facilitator_id: str | None, *, field: str
+) -> tuple[list[User], User]:
+    """:func:`people_in`, in a unit of work of its own."""
+    return await svc.db.read(
+        lambda session: people_in(session, user, attendee_ids, facilitator_id, field=field)
+    )
+
+
 def check_horizon(start: datetime, end: datetime, moment: datetime) -> None:
     if end <= moment or start >= moment + availability.HORIZON:
         raise invalid("window_start", "the window is outside the next six weeks (W3)")
@@ -119,17 +133,20 @@ def check_horizon(start: datetime, end: datetime, moment: datetime) -> None:
 async def query_slots(svc: Services, user: User, body: SlotQueryBody) -> SlotResult:
     """W2-W4: the best slots for these agents and this facilitator, and everyone's free/busy."""
     require(user, Permission.SLOTS_VIEW)
-    attendees, facilitator = await coaching_people(
-        svc, user, body.attendee_ids, body.facilitator_id, field="attendee_ids"
-    )
     moment = now()
-    check_horizon(body.window_start, body.window_end, moment)
-    if body.exclude_meeting_id is not None:
-        edited = await load(svc, user, body.exclude_meeting_id)
-        if edited.meeting.kind is not MeetingKind.COACHING:
-            raise invalid("exclude_meeting_id", "not a coaching appointment")
-    query = await svc.db.read(
-        lambda session: availability.slot_query(
+
+    def read(session: Session) -> SlotQuery:
+        # One unit of work for the people, the edited meeting and the schedules: each hop to
+        # the database threads cost more than the reads themselves (issue 13).
+        attendees, facilitator = people_in(
+            session, user, body.attendee_ids, body.facilitator_id, field="attendee_ids"
+        )
+        check_horizon(body.window_start, body.window_end, moment)
+        if body.exclude_meeting_id is not None:
+            edited = load_in(session, user, body.exclude_meeting_id)
+            if edited.meeting.kind is not MeetingKind.COACHING:
+                raise invalid("exclude_meeting_id", "not a coaching appointment")
+        return availability.slot_query(
             session,
             svc.wfm,
             attendees=attendees,
@@ -141,8 +158,8 @@ async def query_slots(svc: Services, user: User, body: SlotQueryBody) -> SlotRes
             excluding_meeting=body.exclude_meeting_id,
             respect_floor=body.respect_floor,
         )
-    )
-    return find_slots(query)
+
+    return find_slots(await svc.db.read(read))
 
 
 class PlanBody(Strict):

@@ -54,12 +54,16 @@ def _visible(user: User, found: tuple[MeetingRecord, dict[str, User]] | None) ->
     return None if view is None else Visible(record.meeting, record.archived, view, people)
 
 
-async def load(svc: Services, user: User, meeting_id: str) -> Visible:
-    found = await svc.db.read(lambda session: _with_people(session, meeting_id))
-    visible = _visible(user, found)
+def load_in(session: Session, user: User, meeting_id: str) -> Visible:
+    """:func:`load` inside a unit of work that reads more."""
+    visible = _visible(user, _with_people(session, meeting_id))
     if visible is None:
         raise not_found()
     return visible
+
+
+async def load(svc: Services, user: User, meeting_id: str) -> Visible:
+    return await svc.db.read(lambda session: load_in(session, user, meeting_id))
 
 
 def gate(allowed: bool, action: str) -> None:

@@ -18,14 +18,15 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from tandem.domain.users import User
-from tandem.domain.wfm import ServiceLevelIn, StaffingInterval
+from tandem.domain.wfm import ServiceLevelIn
 from tandem.solver import (
     Activity,
     ActivityCategory,
     ServiceGoal,
     Span,
     StaffingCurve,
-    to_minutes,
+    WfmArrays,
+    wfm_arrays,
 )
 from tandem.store import wfm
 from tandem.store.wfm import WfmSchedule
@@ -33,27 +34,28 @@ from tandem.store.wfm import WfmSchedule
 KEPT_AHEAD = timedelta(weeks=7)
 
 
-def curve(rows: list[StaffingInterval], goal: ServiceLevelIn | None = None) -> StaffingCurve:
+def curve(rows: list[wfm.StaffingRow], goal: ServiceLevelIn | None = None) -> StaffingCurve:
     """Dense 15-minute arrays from the first to the last interval; gaps have no data (NaN).
     Volume (contacts, handle time) and the goal go along only when some interval has volume."""
-    at = np.fromiter((to_minutes(r.starts_at) for r in rows), dtype=np.int64, count=len(rows))
+    # One conversion for every column; None becomes NaN. Minute counts are exact in a float.
+    table = np.array(rows, dtype=float)
+    at = table[:, 0].astype(np.int64)
     cells = (at - at[0]) // 15
 
-    def dense(values: list[float | None]) -> np.ndarray:
+    def dense(column: int) -> np.ndarray:
         out = np.full(cells[-1] + 1, np.nan)
-        out[cells] = [np.nan if v is None else v for v in values]
+        out[cells] = table[:, column]
         return out
 
-    forecast = dense([r.forecast for r in rows])
-    scheduled = dense([r.scheduled for r in rows])
-    if goal is None or all(r.contacts is None for r in rows):
+    forecast, scheduled = dense(1), dense(2)
+    if goal is None or np.isnan(table[:, 3]).all():
         return StaffingCurve(start=int(at[0]), scheduled=scheduled, forecast=forecast)
     return StaffingCurve(
         start=int(at[0]),
         scheduled=scheduled,
         forecast=forecast,
-        contacts=dense([r.contacts for r in rows]),
-        aht_seconds=dense([r.aht_seconds for r in rows]),
+        contacts=dense(3),
+        aht_seconds=dense(4),
         goal=ServiceGoal(
             target_percent=goal.target_percent,
             threshold_seconds=goal.threshold_seconds,
@@ -65,29 +67,26 @@ def curve(rows: list[StaffingInterval], goal: ServiceLevelIn | None = None) -> S
 
 @dataclass(frozen=True)
 class WfmPerson:
-    """A person's WFM schedule as the solver reads it (minutes since the epoch, UTC). It may
+    """A person's WFM schedule as the solver reads it (minutes since the epoch, UTC), as objects
+    for the rule checks at booking (``check_slot``) and as the slot finder's arrays. It may
     reach beyond the window asked for: the solver clips to its window itself."""
 
     business_unit: str
     shifts: list[Span]
     activities: list[Activity]
+    arrays: WfmArrays
+
+
+_CATEGORIES = {category.value: category for category in ActivityCategory}
 
 
 def solver_view(schedule: WfmSchedule) -> WfmPerson:
-    return WfmPerson(
-        business_unit=schedule.business_unit,
-        shifts=[Span(to_minutes(a), to_minutes(b)) for a, b in schedule.shifts],
-        activities=[
-            Activity(
-                to_minutes(a.starts_at),
-                to_minutes(a.ends_at),
-                ActivityCategory(a.category),
-                a.paid,
-                a.interruptible,
-            )
-            for a in schedule.activities
-        ],
-    )
+    shifts = [Span(a, b) for a, b in schedule.shifts]
+    activities = [
+        Activity(a.start, a.end, _CATEGORIES[a.category], a.paid, a.interruptible)
+        for a in schedule.activities
+    ]
+    return WfmPerson(schedule.business_unit, shifts, activities, wfm_arrays(shifts, activities))
 
 
 # What a kept value was read under: the business unit, its version, and the day it was read.
@@ -116,7 +115,8 @@ class WfmCache:
             return {}, {}
         if start < kept_from or end > kept_to:
             read = wfm.schedules_for(session, [p.id for p in members], start, end)
-            rows = wfm.staffing_for(session, {s.business_unit for s in read.values()}, start, end)
+            units = {s.business_unit for s in read.values()}
+            rows = wfm.staffing_minutes(session, units, start, end)
             goals = wfm.service_goals(session, rows)
             return {pid: solver_view(s) for pid, s in read.items()}, {
                 unit: curve(r, goals.get(unit)) for unit, r in rows.items()
@@ -144,7 +144,7 @@ class WfmCache:
         with self._lock:
             stale_units = [u for u in units if self._staffing.get(u, (None,))[0] != key(u)]
         if stale_units:
-            rows = wfm.staffing_for(session, stale_units, kept_from, kept_to)
+            rows = wfm.staffing_minutes(session, stale_units, kept_from, kept_to)
             goals = wfm.service_goals(session, stale_units)
             with self._lock:
                 for unit in stale_units:

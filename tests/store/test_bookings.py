@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tandem.domain.errors import Conflict
 from tandem.domain.meetings import BookingMode, Meeting, MeetingKind
+from tandem.solver import to_minutes
 from tandem.store import bookings, meetings
 from tandem.store.db import Database
 from tandem.store.schema import BookingRow
@@ -113,3 +114,22 @@ async def test_w3_postgres_refuses_overlapping_coaching_even_without_the_check(
                 ends_at=second.ends_at,
             )
         )
+
+
+async def test_w2_the_slot_finder_reads_bookings_in_minutes_leaving_out_the_edited_one(
+    db: Database,
+) -> None:
+    agent, coach = await add_person(db, "agent"), await add_person(db, "supervisor")
+    first = _meeting(MeetingKind.COACHING, coach.id, [agent.id])
+    later = _meeting(MeetingKind.ONE_TO_ONE, coach.id, [agent.id], offset=60)
+    for meeting in (first, later):
+        await _book(db, meeting)
+    start, end = to_minutes(START), START + timedelta(hours=2)
+    with db.reading() as session:
+        every = bookings.busy(session, [agent.id], START, end)
+        both = [agent.id, coach.id]
+        others = bookings.busy(session, both, START, end, excluding_meeting=first.id)
+    assert sorted(every) == [(agent.id, start, start + 30), (agent.id, start + 60, start + 90)]
+    assert sorted(others) == sorted(
+        [(agent.id, start + 60, start + 90), (coach.id, start + 60, start + 90)]
+    )

@@ -25,6 +25,7 @@ from tandem.cli.wfm_import import import_file
 from tandem.domain.errors import Conflict, Invalid
 from tandem.domain.wfm import StaffingInterval
 from tandem.settings import Settings
+from tandem.solver import to_minutes
 from tandem.store import wfm
 from tandem.store.db import Database
 from tests.support import add_person
@@ -44,6 +45,11 @@ def local(day: date, hour: int, minute: int = 0, tz: str = LONDON, fold: int = 0
 
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def minutes(text: str) -> int:
+    """What the slot finder's reads answer: minutes since the epoch, UTC."""
+    return to_minutes(datetime.fromisoformat(text))
 
 
 def shift(day: date, start: int, end: int, *activities: dict[str, Any]) -> dict[str, Any]:
@@ -126,9 +132,7 @@ async def test_w1_w3_who_is_a_wfm_person_and_empty_shifts(db: Database) -> None:
     assert found[ana.id].weeks == [(start, end)]
     assert len(found[ana.id].shifts) == 5 and len(found[ana.id].activities) == 15
     assert found[ana.id].shifts == sorted(found[ana.id].shifts)
-    assert all(
-        s.tzinfo is not None and s.utcoffset() == timedelta(0) for s, _ in found[ana.id].shifts
-    )
+    assert found[ana.id].shifts[0] == (minutes(local(WEEK, 9)), minutes(local(WEEK, 17)))
 
     # No imported week overlaps: nobody is a WFM person there.
     later = read(db, [ana.id, ben.id], end + timedelta(weeks=4), end + timedelta(weeks=5))
@@ -179,16 +183,16 @@ async def test_w1_w3_items_overlapping_the_range_come_whole_in_two_queries(db: D
 
     # Tuesday's day shift and the night shift, whole; Monday and Thursday are outside.
     assert found.shifts == [
-        (utc(local(tuesday, 9)), utc(local(tuesday, 17))),
-        (utc(local(tuesday, 22)), utc(local(wednesday, 6))),
+        (minutes(local(tuesday, 9)), minutes(local(tuesday, 17))),
+        (minutes(local(tuesday, 22)), minutes(local(wednesday, 6))),
     ]
-    got = [(a.starts_at, a.ends_at, a.category) for a in found.activities]
+    got = [(a.start, a.end, a.category) for a in found.activities]
     assert got == [
         # Tuesday's on-queue block overlaps 12:00, so it comes whole; its 11:00 break does not.
-        (utc(local(tuesday, 9)), utc(local(tuesday, 17)), "on_queue"),
-        (utc(local(tuesday, 13)), utc(local(tuesday, 13, 30)), "meal"),
-        (utc(local(tuesday, 22)), utc(local(tuesday, 23)), "on_queue"),
-        (utc(local(wednesday, 5)), utc(local(wednesday, 6)), "training"),
+        (minutes(local(tuesday, 9)), minutes(local(tuesday, 17)), "on_queue"),
+        (minutes(local(tuesday, 13)), minutes(local(tuesday, 13, 30)), "meal"),
+        (minutes(local(tuesday, 22)), minutes(local(tuesday, 23)), "on_queue"),
+        (minutes(local(wednesday, 5)), minutes(local(wednesday, 6)), "training"),
     ]
     meal = found.activities[1]
     assert (meal.paid, meal.interruptible) == (False, False)
@@ -242,6 +246,18 @@ async def test_w1_w4_staffing_by_unit_and_range_replaced_where_covered(db: Datab
         (nine + timedelta(minutes=30), 14.0, 15.0),
     ]
     assert heads(got[south]) == [(nine, 3.0, 4.0)]
+    # The slot finder's read: the same rows, the start in minutes since the epoch.
+    with db.reading() as session:
+        read = wfm.staffing_minutes(
+            session, [north, south, "nobody"], nine, nine + timedelta(minutes=45)
+        )
+    assert read == {
+        unit: [
+            (to_minutes(r.starts_at), r.forecast, r.scheduled, r.contacts, r.aht_seconds)
+            for r in rows
+        ]
+        for unit, rows in got.items()
+    }
 
     # Replacing 09:15-09:45 only: 09:00 and 09:45 stay; 09:30 is inside the range and goes.
     with db.writing() as session:
@@ -351,8 +367,8 @@ async def test_w1_w7_reimport_replaces_the_week_and_reports_who_changed(db: Data
 
     found = read(db, [ana.id, ben.id, cleo.id], start, end)
     assert found[ben.id].shifts == []
-    assert found[ana.id].shifts[-1] == (utc(local(friday, 10)), utc(local(friday, 18)))
-    assert found[cleo.id].shifts == [(utc(late["starts_at"]), utc(late["ends_at"]))]
+    assert found[ana.id].shifts[-1] == (minutes(local(friday, 10)), minutes(local(friday, 18)))
+    assert found[cleo.id].shifts == [(minutes(late["starts_at"]), minutes(late["ends_at"]))]
 
     # Next week is not imported: nobody there is a WFM person, even with Cleo's night shift.
     assert read(db, [cleo.id], end + timedelta(hours=7), end + timedelta(days=1)) == {}
@@ -417,8 +433,8 @@ async def test_w1_weeks_follow_the_business_unit_zone_across_dst(db: Database) -
     assert done.ends_at - done.starts_at == timedelta(hours=169)
     got = read(db, [ana.id], *whole_week(autumn))[ana.id].shifts
     assert got == [
-        (datetime(2031, 10, 25, 23, 30, tzinfo=UTC), datetime(2031, 10, 26, 0, 30, tzinfo=UTC)),
-        (datetime(2031, 10, 26, 1, 30, tzinfo=UTC), datetime(2031, 10, 26, 3, 0, tzinfo=UTC)),
+        (minutes("2031-10-25T23:30:00+00:00"), minutes("2031-10-26T00:30:00+00:00")),
+        (minutes("2031-10-26T01:30:00+00:00"), minutes("2031-10-26T03:00:00+00:00")),
     ]
 
 
@@ -589,15 +605,13 @@ async def test_w1_demo_weeks_are_realistic_and_deterministic(db: Database) -> No
     for person in found.values():
         assert len(person.shifts) == 10
         for s_start, s_end in person.shifts:
-            inside = [a for a in person.activities if s_start <= a.starts_at and a.ends_at <= s_end]
+            inside = [a for a in person.activities if s_start <= a.start and a.end <= s_end]
             kinds = sorted(
                 a.category for a in inside if a.category in ("break", "meal", "time_off")
             )
             assert kinds in (["break", "break", "meal"], ["time_off"])
             meal = [a for a in inside if a.category == "meal"]
-            assert all(
-                timedelta(minutes=30) <= a.ends_at - a.starts_at <= timedelta(hours=1) for a in meal
-            )
+            assert all(30 <= a.end - a.start <= 60 for a in meal)
             assert all(a.interruptible == (a.category in ("on_queue", "off_queue")) for a in inside)
     with db.reading() as session:
         curve = wfm.staffing_for(session, [unit], start, start + timedelta(weeks=2))[unit]

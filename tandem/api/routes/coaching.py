@@ -3,17 +3,19 @@ tandem.usecases.coaching."""
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import APIRouter, Body
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from tandem.api.auth import CurrentUser
 from tandem.api.responses import AUTHED, CHANGES, CommitAccepted, PlanOut, SlotsOut
 from tandem.api.services import Svc
 from tandem.domain.plans import PlanState
-from tandem.solver import ServiceLevelDetail, SlotResult, from_minutes
+from tandem.solver import FreeBusy, ServiceLevelDetail, SlotResult, from_minutes
 from tandem.usecases import coaching as uc
 from tandem.usecases.coaching import CommitBody, Plan, PlanBody, SlotQueryBody
 from tandem.usecases.schemas import iso
@@ -43,7 +45,7 @@ def _service_level_out(worst: ServiceLevelDetail | None) -> dict[str, Any] | Non
     }
 
 
-def _slots_out(result: SlotResult, include_schedules: bool) -> dict[str, Any]:
+def slots_out(result: SlotResult) -> dict[str, Any]:
     out: dict[str, Any] = {
         "window": {
             "starts_at": iso(from_minutes(result.window.start)),
@@ -75,36 +77,48 @@ def _slots_out(result: SlotResult, include_schedules: bool) -> dict[str, Any]:
     }
     if result.below_floor_left_out:
         out["below_floor_left_out"] = result.below_floor_left_out
-    if include_schedules:
-        # Six weeks is over a thousand segments a person; each boundary ends one segment and
-        # starts the next, so format each instant once.
-        formatted: dict[int, str] = {}
-
-        def at(minute: int) -> str:
-            if (text := formatted.get(minute)) is None:
-                text = formatted[minute] = from_minutes(minute).isoformat()
-            return text
-
-        out["schedules"] = {
-            person_id: [
-                {"starts_at": at(start), "ends_at": at(end), "status": status, "reason": reason}
-                for start, end, status, reason in free_busy.segments()
-            ]
-            for person_id, free_busy in result.schedules.items()
-        }
     return out
+
+
+def _schedules_json(schedules: dict[str, FreeBusy]) -> str:
+    """Everyone's free/busy as JSON text, written directly. Six weeks are over a thousand
+    segments a person: a dict per segment, an isoformat() per instant and then encoding them
+    all cost several times the slot search (issue 13). Every value written here is an instant,
+    ``free``/``busy`` or a BusyReason value, none of which needs escaping."""
+    found = {person_id: free_busy.segments() for person_id, free_busy in schedules.items()}
+    instants = sorted({m for segments in found.values() for s in segments for m in s[:2]})
+    # datetime64 prints what isoformat() does for a UTC minute, without its offset.
+    texts = np.datetime_as_string(np.array(instants, dtype="datetime64[m]"), unit="s")
+    at = {minute: f"{text}+00:00" for minute, text in zip(instants, texts.tolist(), strict=True)}
+    people = []
+    for person_id, segments in found.items():
+        items = ",".join(
+            f'{{"starts_at":"{at[start]}","ends_at":"{at[end]}","status":"{status}",'
+            + ('"reason":null}' if reason is None else f'"reason":"{reason}"}}')
+            for start, end, status, reason in segments
+        )
+        people.append(f"{json.dumps(person_id)}:[{items}]")
+    return "{" + ",".join(people) + "}"
+
+
+def slots_json(result: SlotResult, include_schedules: bool) -> bytes:
+    """The slot query's answer (SlotsOut) as JSON, serialised once."""
+    text = json.dumps(slots_out(result), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    if include_schedules:
+        text = f'{text[:-1]},"schedules":{_schedules_json(result.schedules)}}}'
+    return text.encode()
 
 
 @router.post(
     "/slots/query",
-    response_model=SlotsOut,  # documents the JSONResponse
+    response_model=SlotsOut,  # documents the Response
     response_model_exclude_unset=True,
 )
-async def query_slots(body: SlotQueryBody, user: CurrentUser, svc: Svc) -> JSONResponse:
+async def query_slots(body: SlotQueryBody, user: CurrentUser, svc: Svc) -> Response:
     """W2-W4: the best slots for these agents and this facilitator, and everyone's free/busy."""
     result = await uc.query_slots(svc, user, body)
-    # Already plain JSON types: skip FastAPI's encoder, which walks every free/busy segment.
-    return JSONResponse(_slots_out(result, body.include_schedules))
+    # Written as JSON here: FastAPI's encoder would walk every free/busy segment.
+    return Response(slots_json(result, body.include_schedules), media_type="application/json")
 
 
 def _plan_out(plan: Plan) -> dict[str, Any]:

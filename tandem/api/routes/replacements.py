@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from tandem.api.auth import CurrentUser
 from tandem.api.responses import AUTHED, DivisionSettingsOut, ReplacementSlotsOut, errors
-from tandem.api.routes.coaching import _slots_out
+from tandem.api.routes.coaching import slots_out
 from tandem.api.services import Svc
 from tandem.domain.replacements import DivisionSettings
 from tandem.usecases import replacements as uc
@@ -46,7 +46,7 @@ async def replacement_slots(meeting_id: str, user: CurrentUser, svc: Svc) -> JSO
             "slots": [],
         }
     else:
-        out = _slots_out(found.result, include_schedules=False)
+        out = slots_out(found.result)
     out |= {
         "meeting_id": found.meeting.id,
         "replacement_days": found.policy.replacement_days,

@@ -115,9 +115,11 @@ def build_problem(request: PlanRequest) -> PlanProblem:
     n_starts = grid.start_count(duration_cells)
     agents = [flatten(p) for p in request.agents]
     agent_masks = np.array(
-        [start_mask(av, grid, duration_cells) for av in agents], dtype=bool
+        [start_mask([av], grid, duration_cells) for av in agents], dtype=bool
     ).reshape(len(agents), n_starts)
-    facilitator_masks = [start_mask(flatten(p), grid, duration_cells) for p in request.facilitators]
+    facilitator_masks = [
+        start_mask([flatten(p)], grid, duration_cells) for p in request.facilitators
+    ]
     parts = [np.nonzero(agent_masks & mask) for mask in facilitator_masks]
     opt_agent = np.concatenate([a for a, _ in parts]).astype(np.int64)
     opt_start = np.concatenate([s for _, s in parts]).astype(np.int64)
@@ -164,7 +166,7 @@ def build_problem(request: PlanRequest) -> PlanProblem:
             tables.append(cost_table(surplus, max_heads))
             volumes.append(None)
     removal = np.array(
-        [on_queue_minutes(av, grid) / GRID_MINUTES for av in agents], dtype=float
+        [on_queue_minutes([av], grid) / GRID_MINUTES for av in agents], dtype=float
     ).reshape(len(agents), grid.cells)
     return PlanProblem(
         grid=grid,
