@@ -6,6 +6,8 @@ guard must see every request and every redirect, and one REPORT is all the impor
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -46,11 +48,35 @@ class Version:
 @dataclass(frozen=True)
 class Stored:
     """One calendar object as the server keeps it: where (CalDAV) and which version of it, so
-    that a change written back replaces exactly what was read (If-Match)."""
+    that a change written back replaces exactly what was read (If-Match). Parsed when first
+    asked: a pass needs the few objects its links came from, and parsing is most of its cost
+    (~0.4 ms an event)."""
 
-    calendar: Calendar
+    data: bytes
     href: str | None = None  # absolute URL of the object; None in an ICS feed
     etag: str | None = None
+
+    @functools.cached_property
+    def calendar(self) -> Calendar:
+        return _parsed(self.data)
+
+    @functools.cached_property
+    def _unfolded(self) -> bytes:
+        return self.data.replace(b"\r\n ", b"").replace(b"\r\n\t", b"").replace(b"\n ", b"")
+
+    @functools.cached_property
+    def uids(self) -> frozenset[str]:
+        """The UIDs of its components, read without parsing the object."""
+        found = _UID.findall(self._unfolded)
+        return frozenset(u.decode("utf-8", "replace").strip() for u in found)
+
+    @property
+    def recurring(self) -> bool:
+        return _RRULE.search(self._unfolded) is not None
+
+
+_UID = re.compile(rb"^UID(?:;[^:\r\n]*)?:([^\r\n]*)", re.MULTILINE | re.IGNORECASE)
+_RRULE = re.compile(rb"^RRULE[;:]", re.MULTILINE | re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -79,7 +105,9 @@ async def read(
             return Read(None, known)
         _ok(answer, 200)
         version = Version(answer.headers.get("etag"), _strong_date(answer.headers))
-        return Read([Stored(_parsed(answer.body))], version)
+        feed = Stored(answer.body)
+        feed.calendar  # noqa: B018 - a feed that is not iCalendar fails the read, now
+        return Read([feed], version)
     ctag = await _ctag(guard, source)
     if known is not None and ctag is not None and ctag == known.etag:
         return Read(None, known)
@@ -199,5 +227,5 @@ def _objects(base: str, body: bytes) -> list[Stored]:
         href = response.findtext(f"{{{DAV}}}href")
         etag = response.findtext(f".//{{{DAV}}}getetag")
         stored_at = urljoin(base, href) if href else None
-        found.append(Stored(_parsed(data.text.encode()), stored_at, etag or None))
+        found.append(Stored(data.text.encode(), stored_at, etag or None))
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tandem.domain.calendars import CalendarConnection, CalendarKind, ConnectionStatus
@@ -167,24 +167,14 @@ def link(
     )
 
 
-def needs_objects(session: Session, connection_id: str, *, writes: bool) -> bool:
-    """Whether a pass over an unchanged calendar still needs its objects: a link agreed on
-    nothing yet, or (``writes``) a series or 1:1 changed in Tandem since they agreed. One
-    query each, however many links."""
+def tandem_versions(session: Session, connection_id: str) -> dict[str, int]:
+    """The version each linked series or 1:1 has now, by the UID of its event: set against
+    what the link agreed on, it tells which changed in Tandem, in one query however many."""
     link = CalendarLinkRow
-    followed = select(link.uid).where(
-        link.calendar_id == connection_id, link.disconnected.is_(None)
+    rows = session.execute(
+        select(link.uid, func.coalesce(SeriesRow.version, MeetingRow.version))
+        .outerjoin(SeriesRow, SeriesRow.id == link.series_id)
+        .outerjoin(MeetingRow, MeetingRow.id == link.meeting_id)
+        .where(link.calendar_id == connection_id)
     )
-    if session.scalar(followed.where(link.agreed.is_(None)).limit(1)) is not None:
-        return True
-    if not writes:
-        return False
-    moved = [
-        followed.join(SeriesRow, SeriesRow.id == link.series_id).where(
-            SeriesRow.version != link.agreed_version
-        ),
-        followed.join(MeetingRow, MeetingRow.id == link.meeting_id).where(
-            MeetingRow.version != link.agreed_version
-        ),
-    ]
-    return any(session.scalar(q.limit(1)) is not None for q in moved)
+    return {uid: version for uid, version in rows if version is not None}

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from icalendar import Calendar
 from pydantic import BaseModel, StringConstraints
 from sqlalchemy.orm import Session
 
@@ -79,18 +78,38 @@ async def sync(svc: Services, connection_id: str) -> bool:
     await svc.db.write(
         lambda session: store.record_read(session, connection.id, None, now, version)
     )
-    links = await svc.db.read(lambda session: store.links_of(session, connection.id))
+
+    def linked(session: Session) -> tuple[list[store.Link], dict[str, int]]:
+        return store.links_of(session, connection.id), store.tandem_versions(session, connection.id)
+
+    links, versions = await svc.db.read(linked)
     writer = source if connection.kind is CalendarKind.CALDAV else None
-    if read.objects is None:
-        # Unchanged calendar: one small request, unless a link is new (nothing agreed yet) or
-        # a change made in Tandem is to be written back: those need the objects as they are.
-        writes = writer is not None
-        if not await svc.db.read(lambda s: store.needs_objects(s, connection.id, writes=writes)):
-            return True
+    links = [
+        link
+        for link in links
+        if link.disconnected is None
+        and (
+            link.agreed is None
+            or read.objects is not None
+            or (writer is not None and versions.get(link.uid) != link.agreed_version)
+        )
+    ]
+    if not links:
+        return True  # unchanged, or nothing new to agree on or to write back: one request
+    if read.objects is None:  # a link to agree on, or a Tandem change to write back
         read = await sources.read(guard(svc), source, now, now + IMPORT_WINDOW)
-    events = states(read.objects or [], owner_zone=owner.timezone)
+    # Only the objects of linked events, and recurring ones (one may continue a split series).
+    uids = {link.uid for link in links}
+    objects = [o for o in read.objects or [] if o.uids & uids or o.recurring]
+    try:
+        events = states(objects, owner_zone=owner.timezone)
+    except CalendarError as error:  # an object that is not iCalendar: as a failed read
+        await _failed(svc, connection, owner, str(error), now)
+        return True
     one = _Pass(svc, owner, connection.id, writer, events, now)
     for link in links:
+        if _as_agreed(link, events.get(link.uid), versions):
+            continue  # nothing to load, apply or write
         # One event that cannot follow stops no other; it is tried again at the next pass.
         with contextlib.suppress(DomainError, CalendarError):
             await one.follow(link)
@@ -118,6 +137,13 @@ async def _failed(
             outbox.enqueue(session, [message], now)
 
     await svc.db.write(write)
+
+
+def _as_agreed(link: store.Link, here: Found | None, versions: dict[str, int]) -> bool:
+    """Whether both sides are as they last agreed: the calendar's event and Tandem's version."""
+    if here is None or link.agreed is None or versions.get(link.uid) != link.agreed_version:
+        return False
+    return here.state == EventState.model_validate_json(link.agreed)
 
 
 def _done(reply: Reply) -> None:
@@ -163,7 +189,7 @@ class _Pass:
         assert self.writer is not None
         new = rewritten(here.stored.calendar, link.uid, change, now=self.now)
         await sources.write(guard(self.svc), self.writer, here.stored, new)
-        again = sources.Stored(Calendar.from_ical(new.to_ical()), here.stored.href)
+        again = sources.Stored(new.to_ical(), here.stored.href)
         return states([again], owner_zone=self.owner.timezone)[link.uid].state
 
     # -- a series -------------------------------------------------------------------------

@@ -106,7 +106,8 @@ async def connect(svc: Services, user: User, body: CalendarConnect) -> CalendarC
 
 async def _read_error(svc: Services, source: sources.Source, now: datetime) -> str | None:
     try:
-        await sources.read(guard(svc), source, now, now + IMPORT_WINDOW)
+        read = await sources.read(guard(svc), source, now, now + IMPORT_WINDOW)
+        read.calendars  # noqa: B018 - parsed now: data that is not iCalendar is an error now
     except CalendarError as error:
         return str(error)
     return None

@@ -409,3 +409,15 @@ async def _links(stack: Stack, who: Person, cid: str) -> list[dict]:
 
 async def _agreed_is(stack: Stack, cid: str, uid: str, version: int) -> bool:
     return await _agreed(stack, cid, uid) == version
+
+
+def test_k3_an_object_s_uids_are_read_without_parsing_it_even_folded() -> None:
+    """A pass parses only the objects of linked (or recurring) events: their UIDs are read
+    from the raw text, where a long UID is folded over lines (RFC 5545 3.1)."""
+    uid = "a-very-long-uid-" + "x" * 90 + "@calendar.example"
+    folded = Calendar.from_ical(calendar(event(uid, "Long", next_monday()))).to_ical()
+    assert b"\r\n " in folded.split(b"UID:", 1)[1].split(b"\r\nSUMMARY", 1)[0]
+    stored = sources.Stored(folded)
+    assert stored.uids == {uid} and not stored.recurring
+    weekly = sources.Stored(calendar(event("w", "W", next_monday(), "RRULE:FREQ=WEEKLY")).encode())
+    assert weekly.uids == {"w"} and weekly.recurring
