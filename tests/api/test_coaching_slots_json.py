@@ -8,7 +8,7 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 
-from tandem.api.routes.coaching import _slots_out, slots_json
+from tandem.api.routes.coaching import slots_json, slots_out
 from tandem.solver import InvalidQuery, SlotQuery, find_slots, from_minutes
 from tests.solver.test_solver_slot_oracle import queries
 
@@ -16,7 +16,7 @@ from tests.solver.test_solver_slot_oracle import queries
 def reference(query: SlotQuery) -> dict:
     result = find_slots(query)
     return {
-        **_slots_out(result),
+        **slots_out(result),
         "schedules": {
             person_id: [
                 {
