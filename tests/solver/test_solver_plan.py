@@ -27,6 +27,10 @@ from tandem.solver import (
     from_minutes,
     plan_team,
 )
+from tandem.solver.plan.greedy import plan_greedily
+from tandem.solver.plan.mip import TeamModel
+from tandem.solver.plan.planner import plan_objective
+from tandem.solver.plan.problem import build_problem
 from tests.solver.solver_builders import DAY, MONDAY, at, curve, on_queue, person, span
 
 
@@ -199,6 +203,33 @@ def test_w6_small_instances_reach_the_brute_force_optimum(seed):
     assert result.status is PlanStatus.OPTIMAL
     assert result.engine in (PlanEngine.HIGHS, PlanEngine.GREEDY)
     assert result.greedy_objective >= result.objective - 1e-9
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_w6_the_integer_model_alone_reaches_the_brute_force_optimum(seed):
+    # The MIP over agent starts and facilitator starts, started from the greedy plan: its plan
+    # (facilitators paired back start by start) is the brute-force optimum. Half of these
+    # seeds place everyone (agent rows as equalities), half cannot.
+    request = random_small_request(seed)
+    problem = build_problem(request)
+    greedy = plan_greedily(problem)
+    place_all = np.unique(problem.opt_agent).size == greedy.size
+    plan, bound = TeamModel(problem, place_all).solve_integer(math.inf, 1e-9, greedy)
+    assert plan is not None
+    assert plan_objective(problem, plan) == pytest.approx(brute_force(request))
+    assert bound == pytest.approx(brute_force(request))
+
+
+def test_w6_a_fractional_relaxation_is_closed_by_the_mip():
+    # This team's LP optimum is fractional and neither rounding nor local search reaches it:
+    # the MIP steps run and prove their plan optimal.
+    request = team(12, 2, 1, seed=9)
+    result = plan_team(request)
+    assert_valid(request, result)
+    assert "mip" in result.timings
+    assert result.status is PlanStatus.OPTIMAL
+    assert result.objective == pytest.approx(result.lower_bound)
+    assert result.objective < result.greedy_objective
 
 
 def test_w6_coupling_spreads_agents_of_one_unit():

@@ -103,7 +103,9 @@ def plan_greedily(problem: PlanProblem, relaxation: np.ndarray | None = None) ->
 
 def improve(problem: PlanProblem, chosen: np.ndarray, deadline: float) -> np.ndarray:
     """Local search: move one session at a time to the agent's cheapest option given all the
-    others, while that strictly lowers the impact, until no move helps or time runs out."""
+    others, while that strictly lowers the impact, or keeps it and starts earlier (so of equally
+    good plans the one coaching sooner comes back, as the greedy would), until no move helps or
+    time runs out."""
     state = _PlanState(problem)
     current = {int(problem.opt_agent[o]): int(o) for o in chosen}
     for option in current.values():
@@ -115,7 +117,10 @@ def improve(problem: PlanProblem, chosen: np.ndarray, deadline: float) -> np.nda
             state.remove(option)
             stay = float(state.marginal_cost_by_start(agent)[problem.opt_start[option]])
             best = state.cheapest(agent)
-            if best is not None and best[1] < stay - _IMPROVEMENT:
+            if best is not None and (
+                best[1] < stay - _IMPROVEMENT
+                or (best[1] <= stay and problem.opt_start[best[0]] < problem.opt_start[option])
+            ):
                 option = best[0]
                 current[agent] = option
                 moved = True
