@@ -194,7 +194,7 @@ def random_small_request(seed: int) -> PlanRequest:
     )
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(20))
 def test_w6_small_instances_reach_the_brute_force_optimum(seed):
     request = random_small_request(seed)
     result = plan_team(request)
@@ -205,11 +205,11 @@ def test_w6_small_instances_reach_the_brute_force_optimum(seed):
     assert result.greedy_objective >= result.objective - 1e-9
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(20))
 def test_w6_the_integer_model_alone_reaches_the_brute_force_optimum(seed):
     # The MIP over agent starts and facilitator starts, started from the greedy plan: its plan
-    # (facilitators paired back start by start) is the brute-force optimum. Half of these
-    # seeds place everyone (agent rows as equalities), half cannot.
+    # (facilitators paired back start by start) is the brute-force optimum. Most of these
+    # seeds place everyone (agent rows as equalities), some cannot.
     request = random_small_request(seed)
     problem = build_problem(request)
     greedy = plan_greedily(problem)
