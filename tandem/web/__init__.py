@@ -15,6 +15,7 @@ from tandem.web import errors
 from tandem.web.routes import (
     calendars,
     coaching,
+    coaching_cadence,
     coaching_plans,
     coaching_wfm,
     meeting_page,
@@ -31,6 +32,7 @@ STATIC = Path(__file__).with_name("static")
 
 ROUTERS = (
     coaching.router,
+    coaching_cadence.router,
     coaching_plans.router,
     coaching_wfm.router,
     sign_in.router,

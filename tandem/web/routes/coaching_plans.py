@@ -35,7 +35,7 @@ FORM = "coaching/plans.html"
 PLAN = "coaching/plan.html"
 
 
-def _form(values: FormData | None, tz: str) -> dict[str, Any]:
+def form_values(values: FormData | None, tz: str) -> dict[str, Any]:
     today = datetime.now(UTC).astimezone(zone(tz)).date()
     monday = today - timedelta(days=today.weekday())
     if values is None:
@@ -66,7 +66,7 @@ def _form(values: FormData | None, tz: str) -> dict[str, Any]:
     }
 
 
-def _day_start(text: str, tz: str, *, after: bool = False) -> datetime | None:
+def day_start(text: str, tz: str, *, after: bool = False) -> datetime | None:
     """00:00 of a date in the viewer's zone; ``after``: of the next day (the last day counts)."""
     try:
         day = date.fromisoformat(text)
@@ -81,8 +81,8 @@ def _body(form: dict[str, Any], tz: str) -> PlanBody:
         {
             "attendee_ids": form["attendee_ids"],
             "facilitator_ids": form["facilitator_ids"],
-            "window_start": _day_start(form["window_from"], tz),
-            "window_end": _day_start(form["window_to"], tz, after=True),
+            "window_start": day_start(form["window_from"], tz),
+            "window_end": day_start(form["window_to"], tz, after=True),
             "duration_minutes": form["duration_minutes"] or 30,
             "transition_minutes": form["transition_minutes"] or 0,
             "max_per_facilitator_per_day": form["max_per_facilitator_per_day"] or None,
@@ -102,14 +102,14 @@ async def _choices(request: Request, user: User) -> dict[str, Any]:
 
 @router.get("/coaching/plans")
 async def plan_form(request: Request, user: WebUser) -> HTMLResponse:
-    form = _form(None, user.timezone)
+    form = form_values(None, user.timezone)
     form["facilitator_ids"] = [user.id]
     return await page(request, FORM, user, form=form, **await _choices(request, user))
 
 
 @router.post("/coaching/plans")
 async def preview(request: Request, user: WebUser) -> Response:
-    form = _form(await request.form(), user.timezone)
+    form = form_values(await request.form(), user.timezone)
     try:
         plan = await coaching.preview_plan(services(request), user, _body(form, user.timezone))
     except (DomainError, ValidationError) as error:
