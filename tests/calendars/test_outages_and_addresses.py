@@ -3,6 +3,8 @@ addresses Tandem refuses to fetch with the allow-list empty, directly or behind 
 
 from __future__ import annotations
 
+import http.server
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -108,3 +110,44 @@ async def test_k1_a_redirect_to_loopback_is_refused_at_the_redirect(tmp_path: Pa
         for target in (f"http://127.0.0.2:{port}/cal.ics", f"http://[::1]:{port}/cal.ics"):
             with pytest.raises(UnsafeUrl, match="private network"):
                 await exchange(guard, "GET", f"{base}/redirect?to={target}")
+
+
+class _Echo(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with a small calendar and keeps the Host header each one carried."""
+
+    hosts: list[str] = []
+
+    def do_GET(self) -> None:
+        _Echo.hosts.append(self.headers["Host"])
+        body = calendar(event("e", "E", next_monday() + timedelta(hours=9))).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+async def test_k1_the_request_goes_to_the_address_the_guard_checked() -> None:
+    """DNS rebinding: the name is looked up once, by the guard, and the connection goes to that
+    address with the name kept as the Host header. Here the second answer would be a private
+    address, and the system's resolver does not know the name at all: either lookup by the
+    HTTP client would fail the request."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    answers = iter([["127.0.0.1"], ["10.0.0.1"]])
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        assert host == "calendar.rebinding.example"
+        return next(answers)
+
+    port = server.server_address[1]
+    try:
+        guard = Guard(allowed=networks("127.0.0.1/32"), resolver=rebinding)
+        answer = await exchange(guard, "GET", f"http://calendar.rebinding.example:{port}/cal.ics")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.status == 200 and b"BEGIN:VCALENDAR" in answer.body
+    assert _Echo.hosts == [f"calendar.rebinding.example:{port}"]
