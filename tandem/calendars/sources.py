@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
 
 import httpx
@@ -72,10 +72,20 @@ class Stored:
 
     @property
     def recurring(self) -> bool:
-        return _RRULE.search(self._unfolded) is not None
+        """Whether one of its events has an RRULE, read without parsing the object. Only an
+        event's own rule counts: every VTIMEZONE with daylight saving has rules too (and a
+        VALARM inside an event has none)."""
+        text = self._unfolded
+        for begin in _BEGIN_VEVENT.finditer(text):
+            end = _END_VEVENT.search(text, begin.end())
+            if _RRULE.search(text, begin.end(), end.start() if end else len(text)):
+                return True
+        return False
 
 
 _UID = re.compile(rb"^UID(?:;[^:\r\n]*)?:([^\r\n]*)", re.MULTILINE | re.IGNORECASE)
+_BEGIN_VEVENT = re.compile(rb"^BEGIN:VEVENT\r?$", re.MULTILINE | re.IGNORECASE)
+_END_VEVENT = re.compile(rb"^END:VEVENT\r?$", re.MULTILINE | re.IGNORECASE)
 _RRULE = re.compile(rb"^RRULE[;:]", re.MULTILINE | re.IGNORECASE)
 
 
@@ -220,12 +230,22 @@ def _xml(body: bytes) -> ElementTree.Element:
 
 def _objects(base: str, body: bytes) -> list[Stored]:
     found = []
+    parts = urlsplit(base)
+    origin = f"{parts.scheme}://{parts.netloc}"
     for response in _xml(body).iter(f"{{{DAV}}}response"):
         data = response.find(f".//{{{CALDAV}}}calendar-data")
         if data is None or not data.text:
             continue
         href = response.findtext(f"{{{DAV}}}href")
         etag = response.findtext(f".//{{{DAV}}}getetag")
-        stored_at = urljoin(base, href) if href else None
-        found.append(Stored(data.text.encode(), stored_at, etag or None))
+        found.append(Stored(data.text.encode(), _joined(base, origin, href), etag or None))
     return found
+
+
+def _joined(base: str, origin: str, href: str | None) -> str | None:
+    """``urljoin(base, href)``, without its cost for the plain absolute paths servers send."""
+    if not href:
+        return None
+    if href.startswith("/") and not href.startswith("//") and "/." not in href:
+        return origin + href
+    return urljoin(base, href)

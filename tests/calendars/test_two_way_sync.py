@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from tandem.calendars import sources
 from tandem.calendars.fetch import Guard, networks
+from tandem.calendars.states import states
 from tandem.domain.calendars import CalendarKind
 from tandem.store.schema import CalendarLinkRow
 from tests.calendars.ics import calendar, connect, event, next_monday
@@ -421,3 +422,44 @@ def test_k3_an_object_s_uids_are_read_without_parsing_it_even_folded() -> None:
     assert stored.uids == {uid} and not stored.recurring
     weekly = sources.Stored(calendar(event("w", "W", next_monday(), "RRULE:FREQ=WEEKLY")).encode())
     assert weekly.uids == {"w"} and weekly.recurring
+
+
+LONDON_ZONE = """BEGIN:VTIMEZONE
+TZID:Europe/London
+BEGIN:STANDARD
+DTSTART:19701025T020000
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0000
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:19700329T010000
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3
+TZOFFSETFROM:+0000
+TZOFFSETTO:+0100
+END:DAYLIGHT
+END:VTIMEZONE"""
+
+
+def test_k3_a_time_zone_s_rules_do_not_make_an_event_recurring() -> None:
+    """Servers add a VTIMEZONE, with its daylight-saving rules, to every zoned object (Radicale
+    does): only an event's own RRULE makes it one a pass must parse."""
+    once = sources.Stored(calendar(LONDON_ZONE, event("o", "O", next_monday())).encode())
+    assert once.uids == {"o"} and not once.recurring
+    weekly = calendar(LONDON_ZONE, event("w", "W", next_monday(), "RRULE:FREQ=WEEKLY"))
+    assert sources.Stored(weekly.encode()).recurring
+
+
+def test_k3_an_unchanged_object_is_not_parsed_again_at_the_next_pass() -> None:
+    """What a pass reads from an object it read before (same content, same owner's zone) is
+    kept, not parsed again; a changed object, or another zone, is read afresh."""
+    text = calendar(LONDON_ZONE, event("k", "Kept", next_monday(), "RRULE:FREQ=WEEKLY"))
+    first = states([sources.Stored(text.encode())], owner_zone="Europe/London")["k"]
+    again = sources.Stored(text.encode(), "http://dav.example/k.ics", '"2"')
+    found = states([again], owner_zone="Europe/London")["k"]
+    assert found.state == first.state and found.stored is again
+    assert "calendar" not in again.__dict__  # never parsed
+    renamed = sources.Stored(text.replace("Kept", "Renamed").encode())
+    assert states([renamed], owner_zone="Europe/London")["k"].state.summary == "Renamed"
+    elsewhere = states([sources.Stored(text.encode())], owner_zone="America/New_York")["k"]
+    assert elsewhere.state.summary == "Kept"
