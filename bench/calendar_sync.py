@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness import Tandem, running_tandem
 
+from tandem.calendars.sources import CTAG_QUERY
 from tandem.observability.metrics import CALENDAR_BYTES, CALENDAR_REQUESTS
 from tandem.settings import Settings
 from tandem.store.db import Database
@@ -49,10 +50,6 @@ from tests.calendars.servers import Radicale, radicale
 
 PASSWORD = "bench-pass"
 ALLOWED = "127.0.0.0/8"
-CTAG_QUERY = (
-    b'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:" '
-    b'xmlns:CS="http://calendarserver.org/ns/"><D:prop><CS:getctag/></D:prop></D:propfind>'
-)
 LONDON = ZoneInfo("Europe/London")  # the zone tests.calendars.ics writes times in
 
 
@@ -100,6 +97,45 @@ def _write_collection(folder: Path, objects: dict[str, str]) -> None:
     Minutes faster than uploading it, which the bench does not measure."""
     for uid, text in objects.items():
         (folder / f"{uid}.ics").write_bytes(text.encode())
+
+
+def _propfind(*props: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:" '
+        f'xmlns:CS="http://calendarserver.org/ns/"><D:prop>{"".join(props)}</D:prop></D:propfind>'
+    ).encode()
+
+
+async def _alone(url: str, runs: int) -> None:
+    """What Radicale takes for the requests an unchanged poll could make, outside Tandem,
+    interleaved: the ctag Tandem asks for, and the alternatives (RFC 6578's sync-token, by
+    PROPFIND or as a sync-collection REPORT that lists only what changed; the collection's
+    getlastmodified; resourcetype, which Radicale answers without reading the items)."""
+    async with httpx.AsyncClient(auth=("sam", PASSWORD), timeout=60) as dav:
+        answer = await dav.request(
+            "PROPFIND", url, headers={"Depth": "0"}, content=_propfind("<D:sync-token/>")
+        )
+        token = answer.text.split("sync-token>", 1)[1].split("<", 1)[0]
+        asks = {
+            "ctag PROPFIND (Tandem's)": ("PROPFIND", "0", CTAG_QUERY),
+            "sync-token PROPFIND": ("PROPFIND", "0", _propfind("<D:sync-token/>")),
+            "sync-collection REPORT": ("REPORT", "1", (
+                '<?xml version="1.0" encoding="utf-8"?><D:sync-collection xmlns:D="DAV:">'
+                f"<D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level>"
+                "<D:prop><D:getetag/></D:prop></D:sync-collection>"
+            ).encode()),
+            "getlastmodified PROPFIND": ("PROPFIND", "0", _propfind("<D:getlastmodified/>")),
+            "resourcetype PROPFIND": ("PROPFIND", "0", _propfind("<D:resourcetype/>")),
+        }  # fmt: skip
+        took: dict[str, list[float]] = {name: [] for name in asks}
+        for _ in range(runs):
+            for name, (method, depth, body) in asks.items():
+                began = time.perf_counter()
+                answer = await dav.request(method, url, headers={"Depth": depth}, content=body)
+                took[name].append((time.perf_counter() - began) * 1000)
+                answer.raise_for_status()
+        for name, times in took.items():
+            print(f"  Radicale alone: {name:<26} wall p50 {statistics.median(times):8.1f} ms")
 
 
 async def _pass(svc: Services, connection_id: str) -> tuple[float, float, float, float]:
@@ -249,16 +285,7 @@ async def _bench(args: argparse.Namespace, tandem: Tandem, server: Radicale, fol
         svc = Services.connected(settings, db, client)
         try:
             await sync(svc, cid)  # agree on everything imported
-            alone = []
-            async with httpx.AsyncClient(auth=("sam", PASSWORD)) as dav:
-                for _ in range(args.runs):
-                    began = time.perf_counter()
-                    answer = await dav.request(
-                        "PROPFIND", url, headers={"Depth": "0"}, content=CTAG_QUERY
-                    )
-                    alone.append((time.perf_counter() - began) * 1000)
-                    answer.raise_for_status()
-            print(f"{'the ctag PROPFIND alone':<28} wall p50 {statistics.median(alone):8.1f} ms")
+            await _alone(url, args.runs)
             _report("unchanged calendar", [await _pass(svc, cid) for _ in range(args.runs)])
             moved = []
             profile = cProfile.Profile() if args.profile else None

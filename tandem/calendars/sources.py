@@ -121,15 +121,7 @@ async def read(
     ctag = await _ctag(guard, source)
     if known is not None and ctag is not None and ctag == known.etag:
         return Read(None, known)
-    answer = await exchange(
-        guard,
-        "REPORT",
-        source.url,
-        auth=source.auth,
-        headers={"Depth": "1", "Content-Type": "application/xml; charset=utf-8"},
-        content=_query(start, end),
-    )
-    _ok(answer, 207)
+    answer = await _dav(guard, source, "REPORT", "1", _query(start, end))
     return Read(_objects(source.url, answer.body), Version(ctag))
 
 
@@ -167,23 +159,33 @@ def _strong_date(headers: httpx.Headers) -> str | None:
     return modified if gap.total_seconds() >= 1 else None
 
 
+# The collection's ctag alone (a Depth: 0 PROPFIND): what an unchanged calendar costs.
+CTAG_QUERY = (
+    f'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="{DAV}" '
+    f'xmlns:CS="{CALSERVER}"><D:prop><CS:getctag/></D:prop></D:propfind>'
+).encode()
+
+
 async def _ctag(guard: Guard, source: Source) -> str | None:
     """The collection's ctag (calendarserver.org's getctag, which Radicale, iCloud and most
     servers keep): it changes whenever anything in the calendar does."""
-    answer = await exchange(
-        guard,
-        "PROPFIND",
-        source.url,
-        auth=source.auth,
-        headers={"Depth": "0", "Content-Type": "application/xml; charset=utf-8"},
-        content=(
-            f'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="{DAV}" '
-            f'xmlns:CS="{CALSERVER}"><D:prop><CS:getctag/></D:prop></D:propfind>'
-        ).encode(),
-    )
-    _ok(answer, 207)
+    answer = await _dav(guard, source, "PROPFIND", "0", CTAG_QUERY)
     found = [e.text for e in _xml(answer.body).iter(f"{{{CALSERVER}}}getctag") if e.text]
     return found[0] if found else None
+
+
+async def _dav(guard: Guard, source: Source, method: str, depth: str, query: bytes) -> Answer:
+    """One WebDAV exchange with the collection (PROPFIND, REPORT): its multistatus answer."""
+    answer = await exchange(
+        guard,
+        method,
+        source.url,
+        auth=source.auth,
+        headers={"Depth": depth, "Content-Type": "application/xml; charset=utf-8"},
+        content=query,
+    )
+    _ok(answer, 207)
+    return answer
 
 
 def _ok(answer: Answer, expected: int) -> None:

@@ -20,6 +20,7 @@ from tandem.calendars import sources
 from tandem.calendars.fetch import Guard, networks
 from tandem.calendars.states import states
 from tandem.domain.calendars import CalendarKind
+from tandem.observability.metrics import CALENDAR_REQUESTS
 from tandem.store.schema import CalendarLinkRow
 from tests.calendars.ics import calendar, connect, event, next_monday
 from tests.calendars.servers import Radicale, file_server, radicale
@@ -265,6 +266,55 @@ async def test_k3_a_write_back_never_overwrites_a_change_made_in_the_calendar_me
             Calendar.from_ical(calendar(event("e", "Tandem's", monday))),
         )
     assert "Changed there" in caldav.get(url, "sam", PASSWORD, "e")
+
+
+def _calendar_requests() -> dict[str, float]:
+    return {
+        sample.labels["method"]: sample.value
+        for metric in CALENDAR_REQUESTS.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total")
+    }
+
+
+async def test_k3_an_unchanged_caldav_calendar_costs_one_small_request_and_a_change_is_seen(
+    caldav: Radicale,
+) -> None:
+    """K3 against Radicale: asked with the version it last read, an unchanged calendar costs
+    one Depth: 0 PROPFIND (its ctag) and nothing more; after a change, or an object deleted,
+    the next read sees it."""
+    url = caldav.calendar("sam", PASSWORD, "one-request")
+    monday = next_monday().replace(hour=9)
+    for n in range(3):
+        _put(caldav, url, f"e{n}", event(f"e{n}", f"Event {n}", monday + timedelta(days=n)))
+    source = sources.Source(CalendarKind.CALDAV, url, "sam", PASSWORD)
+    guard = Guard(allowed=networks("127.0.0.0/8"))
+    now = datetime.now(UTC)
+    window = (now, now + timedelta(weeks=4))
+    first = await sources.read(guard, source, *window)
+    assert first.objects is not None and len(first.objects) == 3 and first.version.etag
+
+    before = _calendar_requests()
+    again = await sources.read(guard, source, *window, known=first.version)
+    after = _calendar_requests()
+    assert again.objects is None and again.version == first.version
+    assert {m: after[m] - before.get(m, 0) for m in after if after[m] != before.get(m, 0)} == {
+        "PROPFIND": 1
+    }
+
+    later = monday + timedelta(days=1, hours=2)
+    _put(caldav, url, "e1", event("e1", "Moved", later))
+    changed = await sources.read(guard, source, *window, known=first.version)
+    assert changed.objects is not None and changed.version != first.version
+    moved = states(changed.objects, owner_zone="Europe/London")["e1"].state
+    assert moved.summary == "Moved" and moved.starts_at == london(
+        monday + timedelta(days=1, hours=2)
+    )
+
+    caldav.delete(url, "sam", PASSWORD, "e2")
+    deleted = await sources.read(guard, source, *window, known=changed.version)
+    assert deleted.objects is not None
+    assert set(states(deleted.objects, owner_zone="Europe/London")) == {"e0", "e1"}
 
 
 async def test_k3_this_and_following_disconnects_the_series_until_it_is_relinked(
