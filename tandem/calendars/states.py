@@ -63,13 +63,16 @@ def states(objects: list[Stored], *, owner_zone: str) -> dict[str, Found]:
 # The states read from an object, by its content and the owner's zone (all they depend on):
 # a pass over an unchanged calendar object reads it from here instead of parsing it again
 # (~1 ms an object, most of a pass that sees one change among dozens of linked events).
-# Shared, never changed: EventState is frozen.
-KEPT_OBJECTS = 4096
+# At most KEPT_STATES states (~2.3 KB each) per worker, least recently read out first; a
+# bigger object (a whole ICS feed) is not kept. Shared, never changed: EventState is frozen.
+KEPT_STATES = 10_000
 _kept: OrderedDict[tuple[bytes, str], dict[str, EventState]] = OrderedDict()
+_kept_count = 0
 _kept_lock = threading.Lock()
 
 
 def _states_in(stored: Stored, owner_zone: str) -> dict[str, EventState]:
+    global _kept_count
     key = (hashlib.blake2b(stored.data, digest_size=16).digest(), owner_zone)
     with _kept_lock:
         if (known := _kept.get(key)) is not None:
@@ -86,10 +89,14 @@ def _states_in(stored: Stored, owner_zone: str) -> dict[str, EventState]:
         masters = [e for e in group if "RECURRENCE-ID" not in e]
         if masters:
             found[uid] = state_of(masters[0], group, zone)
+    if len(found) > KEPT_STATES // 100:
+        return found
     with _kept_lock:
-        _kept[key] = found
-        while len(_kept) > KEPT_OBJECTS:
-            _kept.popitem(last=False)
+        if key not in _kept:
+            _kept[key] = found
+            _kept_count += len(found)
+        while _kept_count > KEPT_STATES:
+            _kept_count -= len(_kept.popitem(last=False)[1])
     return found
 
 

@@ -17,6 +17,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from tandem.calendars import sources
+from tandem.calendars import states as kept
 from tandem.calendars.fetch import Guard, networks
 from tandem.calendars.states import states
 from tandem.domain.calendars import CalendarKind
@@ -513,3 +514,19 @@ def test_k3_an_unchanged_object_is_not_parsed_again_at_the_next_pass() -> None:
     assert states([renamed], owner_zone="Europe/London")["k"].state.summary == "Renamed"
     elsewhere = states([sources.Stored(text.encode())], owner_zone="America/New_York")["k"]
     assert elsewhere.state.summary == "Kept"
+
+
+def test_k3_what_is_kept_of_read_objects_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At most KEPT_STATES states are kept, least recently read out first; a whole feed (more
+    than a hundredth of that in one object) is read every time, never kept."""
+    monkeypatch.setattr(kept, "KEPT_STATES", 1_000)
+    monday = next_monday()
+    feed = calendar(*(event(f"f{n}", f"F {n}", monday + timedelta(hours=n)) for n in range(20)))
+    assert len(states([sources.Stored(feed.encode())], owner_zone="UTC")) == 20
+    again = sources.Stored(feed.encode())
+    states([again], owner_zone="UTC")
+    assert "calendar" in again.__dict__  # parsed again: not kept
+    for n in range(1_500):
+        one = calendar(event(f"bound-{n}", "B", monday))
+        states([sources.Stored(one.encode())], owner_zone="UTC")
+    assert kept._kept_count <= 1_000 and len(kept._kept) <= 1_000
