@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 from xml.etree import ElementTree
 
 import httpx
@@ -72,10 +72,20 @@ class Stored:
 
     @property
     def recurring(self) -> bool:
-        return _RRULE.search(self._unfolded) is not None
+        """Whether one of its events has an RRULE, read without parsing the object. Only an
+        event's own rule counts: every VTIMEZONE with daylight saving has rules too (and a
+        VALARM inside an event has none)."""
+        text = self._unfolded
+        for begin in _BEGIN_VEVENT.finditer(text):
+            end = _END_VEVENT.search(text, begin.end())
+            if _RRULE.search(text, begin.end(), end.start() if end else len(text)):
+                return True
+        return False
 
 
 _UID = re.compile(rb"^UID(?:;[^:\r\n]*)?:([^\r\n]*)", re.MULTILINE | re.IGNORECASE)
+_BEGIN_VEVENT = re.compile(rb"^BEGIN:VEVENT\r?$", re.MULTILINE | re.IGNORECASE)
+_END_VEVENT = re.compile(rb"^END:VEVENT\r?$", re.MULTILINE | re.IGNORECASE)
 _RRULE = re.compile(rb"^RRULE[;:]", re.MULTILINE | re.IGNORECASE)
 
 
@@ -111,15 +121,7 @@ async def read(
     ctag = await _ctag(guard, source)
     if known is not None and ctag is not None and ctag == known.etag:
         return Read(None, known)
-    answer = await exchange(
-        guard,
-        "REPORT",
-        source.url,
-        auth=source.auth,
-        headers={"Depth": "1", "Content-Type": "application/xml; charset=utf-8"},
-        content=_query(start, end),
-    )
-    _ok(answer, 207)
+    answer = await _dav(guard, source, "REPORT", "1", _query(start, end))
     return Read(_objects(source.url, answer.body), Version(ctag))
 
 
@@ -157,23 +159,33 @@ def _strong_date(headers: httpx.Headers) -> str | None:
     return modified if gap.total_seconds() >= 1 else None
 
 
+# The collection's ctag alone (a Depth: 0 PROPFIND): what an unchanged calendar costs.
+CTAG_QUERY = (
+    f'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="{DAV}" '
+    f'xmlns:CS="{CALSERVER}"><D:prop><CS:getctag/></D:prop></D:propfind>'
+).encode()
+
+
 async def _ctag(guard: Guard, source: Source) -> str | None:
     """The collection's ctag (calendarserver.org's getctag, which Radicale, iCloud and most
     servers keep): it changes whenever anything in the calendar does."""
-    answer = await exchange(
-        guard,
-        "PROPFIND",
-        source.url,
-        auth=source.auth,
-        headers={"Depth": "0", "Content-Type": "application/xml; charset=utf-8"},
-        content=(
-            f'<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="{DAV}" '
-            f'xmlns:CS="{CALSERVER}"><D:prop><CS:getctag/></D:prop></D:propfind>'
-        ).encode(),
-    )
-    _ok(answer, 207)
+    answer = await _dav(guard, source, "PROPFIND", "0", CTAG_QUERY)
     found = [e.text for e in _xml(answer.body).iter(f"{{{CALSERVER}}}getctag") if e.text]
     return found[0] if found else None
+
+
+async def _dav(guard: Guard, source: Source, method: str, depth: str, query: bytes) -> Answer:
+    """One WebDAV exchange with the collection (PROPFIND, REPORT): its multistatus answer."""
+    answer = await exchange(
+        guard,
+        method,
+        source.url,
+        auth=source.auth,
+        headers={"Depth": depth, "Content-Type": "application/xml; charset=utf-8"},
+        content=query,
+    )
+    _ok(answer, 207)
+    return answer
 
 
 def _ok(answer: Answer, expected: int) -> None:
@@ -220,12 +232,22 @@ def _xml(body: bytes) -> ElementTree.Element:
 
 def _objects(base: str, body: bytes) -> list[Stored]:
     found = []
+    parts = urlsplit(base)
+    origin = f"{parts.scheme}://{parts.netloc}"
     for response in _xml(body).iter(f"{{{DAV}}}response"):
         data = response.find(f".//{{{CALDAV}}}calendar-data")
         if data is None or not data.text:
             continue
         href = response.findtext(f"{{{DAV}}}href")
         etag = response.findtext(f".//{{{DAV}}}getetag")
-        stored_at = urljoin(base, href) if href else None
-        found.append(Stored(data.text.encode(), stored_at, etag or None))
+        found.append(Stored(data.text.encode(), _joined(base, origin, href), etag or None))
     return found
+
+
+def _joined(base: str, origin: str, href: str | None) -> str | None:
+    """``urljoin(base, href)``, without its cost for the plain absolute paths servers send."""
+    if not href:
+        return None
+    if href.startswith("/") and not href.startswith("//") and "/." not in href:
+        return origin + href
+    return urljoin(base, href)

@@ -39,6 +39,10 @@ class Radicale:
         )
         assert saved.status_code in (201, 204), saved.text
 
+    def delete(self, calendar_url: str, user: str, password: str, uid: str) -> None:
+        gone = httpx.delete(f"{calendar_url}{uid}.ics", auth=(user, password))
+        assert gone.status_code in (200, 204), gone.text
+
     def get(self, calendar_url: str, user: str, password: str, uid: str) -> str:
         """The object as the server keeps it now."""
         found = httpx.get(f"{calendar_url}{uid}.ics", auth=(user, password))

@@ -17,8 +17,11 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from tandem.calendars import sources
+from tandem.calendars import states as kept
 from tandem.calendars.fetch import Guard, networks
+from tandem.calendars.states import states
 from tandem.domain.calendars import CalendarKind
+from tandem.observability.metrics import CALENDAR_REQUESTS
 from tandem.store.schema import CalendarLinkRow
 from tests.calendars.ics import calendar, connect, event, next_monday
 from tests.calendars.servers import Radicale, file_server, radicale
@@ -266,6 +269,55 @@ async def test_k3_a_write_back_never_overwrites_a_change_made_in_the_calendar_me
     assert "Changed there" in caldav.get(url, "sam", PASSWORD, "e")
 
 
+def _calendar_requests() -> dict[str, float]:
+    return {
+        sample.labels["method"]: sample.value
+        for metric in CALENDAR_REQUESTS.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total")
+    }
+
+
+async def test_k3_an_unchanged_caldav_calendar_costs_one_small_request_and_a_change_is_seen(
+    caldav: Radicale,
+) -> None:
+    """K3 against Radicale: asked with the version it last read, an unchanged calendar costs
+    one Depth: 0 PROPFIND (its ctag) and nothing more; after a change, or an object deleted,
+    the next read sees it."""
+    url = caldav.calendar("sam", PASSWORD, "one-request")
+    monday = next_monday().replace(hour=9)
+    for n in range(3):
+        _put(caldav, url, f"e{n}", event(f"e{n}", f"Event {n}", monday + timedelta(days=n)))
+    source = sources.Source(CalendarKind.CALDAV, url, "sam", PASSWORD)
+    guard = Guard(allowed=networks("127.0.0.0/8"))
+    now = datetime.now(UTC)
+    window = (now, now + timedelta(weeks=4))
+    first = await sources.read(guard, source, *window)
+    assert first.objects is not None and len(first.objects) == 3 and first.version.etag
+
+    before = _calendar_requests()
+    again = await sources.read(guard, source, *window, known=first.version)
+    after = _calendar_requests()
+    assert again.objects is None and again.version == first.version
+    assert {m: after[m] - before.get(m, 0) for m in after if after[m] != before.get(m, 0)} == {
+        "PROPFIND": 1
+    }
+
+    later = monday + timedelta(days=1, hours=2)
+    _put(caldav, url, "e1", event("e1", "Moved", later))
+    changed = await sources.read(guard, source, *window, known=first.version)
+    assert changed.objects is not None and changed.version != first.version
+    moved = states(changed.objects, owner_zone="Europe/London")["e1"].state
+    assert moved.summary == "Moved" and moved.starts_at == london(
+        monday + timedelta(days=1, hours=2)
+    )
+
+    caldav.delete(url, "sam", PASSWORD, "e2")
+    deleted = await sources.read(guard, source, *window, known=changed.version)
+    assert deleted.objects is not None
+    assert set(states(deleted.objects, owner_zone="Europe/London")) == {"e0", "e1"}
+
+
 async def test_k3_this_and_following_disconnects_the_series_until_it_is_relinked(
     stack: Stack, caldav: Radicale
 ) -> None:
@@ -421,3 +473,60 @@ def test_k3_an_object_s_uids_are_read_without_parsing_it_even_folded() -> None:
     assert stored.uids == {uid} and not stored.recurring
     weekly = sources.Stored(calendar(event("w", "W", next_monday(), "RRULE:FREQ=WEEKLY")).encode())
     assert weekly.uids == {"w"} and weekly.recurring
+
+
+LONDON_ZONE = """BEGIN:VTIMEZONE
+TZID:Europe/London
+BEGIN:STANDARD
+DTSTART:19701025T020000
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0000
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:19700329T010000
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3
+TZOFFSETFROM:+0000
+TZOFFSETTO:+0100
+END:DAYLIGHT
+END:VTIMEZONE"""
+
+
+def test_k3_a_time_zone_s_rules_do_not_make_an_event_recurring() -> None:
+    """Servers add a VTIMEZONE, with its daylight-saving rules, to every zoned object (Radicale
+    does): only an event's own RRULE makes it one a pass must parse."""
+    once = sources.Stored(calendar(LONDON_ZONE, event("o", "O", next_monday())).encode())
+    assert once.uids == {"o"} and not once.recurring
+    weekly = calendar(LONDON_ZONE, event("w", "W", next_monday(), "RRULE:FREQ=WEEKLY"))
+    assert sources.Stored(weekly.encode()).recurring
+
+
+def test_k3_an_unchanged_object_is_not_parsed_again_at_the_next_pass() -> None:
+    """What a pass reads from an object it read before (same content, same owner's zone) is
+    kept, not parsed again; a changed object, or another zone, is read afresh."""
+    text = calendar(LONDON_ZONE, event("k", "Kept", next_monday(), "RRULE:FREQ=WEEKLY"))
+    first = states([sources.Stored(text.encode())], owner_zone="Europe/London")["k"]
+    again = sources.Stored(text.encode(), "http://dav.example/k.ics", '"2"')
+    found = states([again], owner_zone="Europe/London")["k"]
+    assert found.state == first.state and found.stored is again
+    assert "calendar" not in again.__dict__  # never parsed
+    renamed = sources.Stored(text.replace("Kept", "Renamed").encode())
+    assert states([renamed], owner_zone="Europe/London")["k"].state.summary == "Renamed"
+    elsewhere = states([sources.Stored(text.encode())], owner_zone="America/New_York")["k"]
+    assert elsewhere.state.summary == "Kept"
+
+
+def test_k3_what_is_kept_of_read_objects_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At most KEPT_STATES states are kept, least recently read out first; a whole feed (more
+    than a hundredth of that in one object) is read every time, never kept."""
+    monkeypatch.setattr(kept, "KEPT_STATES", 1_000)
+    monday = next_monday()
+    feed = calendar(*(event(f"f{n}", f"F {n}", monday + timedelta(hours=n)) for n in range(20)))
+    assert len(states([sources.Stored(feed.encode())], owner_zone="UTC")) == 20
+    again = sources.Stored(feed.encode())
+    states([again], owner_zone="UTC")
+    assert "calendar" in again.__dict__  # parsed again: not kept
+    for n in range(1_500):
+        one = calendar(event(f"bound-{n}", "B", monday))
+        states([sources.Stored(one.encode())], owner_zone="UTC")
+    assert kept._kept_count <= 1_000 and len(kept._kept) <= 1_000
