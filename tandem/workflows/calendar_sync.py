@@ -20,6 +20,12 @@ class CalendarSyncInput(BaseModel):
     every_seconds: int
 
 
+# A "read it now" that arrives while a pass runs asks for one more pass after it; before, the
+# flag was cleared when the pass ended and the request waited for the next interval. Histories
+# recorded before clear it after the pass (their next command is the interval's timer).
+KEEP_REQUEST_DURING_PASS = "sync-now-kept-during-a-pass"
+
+
 def workflow_id(connection_id: str) -> str:
     return f"calendar-{connection_id}"
 
@@ -43,6 +49,9 @@ class CalendarSyncWorkflow:
     @workflow.run
     async def run(self, start: CalendarSyncInput) -> None:
         while not self.stopped:
+            keep_request = workflow.patched(KEEP_REQUEST_DURING_PASS)
+            if keep_request:
+                self.due = False
             exists = await workflow.execute_activity(
                 SYNC_CALENDAR,
                 SyncCalendar(connection_id=start.connection_id),
@@ -53,7 +62,8 @@ class CalendarSyncWorkflow:
             )
             if not exists:
                 return
-            self.due = False
+            if not keep_request:
+                self.due = False
             await workflow.wait_condition(
                 lambda: self.stopped or self.due,
                 timeout=timedelta(seconds=start.every_seconds),
