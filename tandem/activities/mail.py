@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from tandem.observability.metrics import NOTIFICATIONS_SENT
 from tandem.store import outbox
 from tandem.store.db import Database
-from tandem.store.schema import NotificationRow
+from tandem.store.outbox import LeasedEmail
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ _TEXT = Charset("utf-8")
 _TEXT.body_encoding = QP
 
 
-def build_message(row: NotificationRow, sender: str) -> Message:
+def build_message(row: LeasedEmail, sender: str) -> Message:
     """The message, built with the compat32 classes: ``EmailMessage`` parses every header it is
     given into structured objects and refolds them on output, a quarter of the worker's main
     thread when creating meetings (issue 13); these headers are ours and need none of that. Mail
@@ -142,13 +142,13 @@ class FileTransport:
 class Outcome:
     """How sending one leased message went: ``error`` is None when it was delivered."""
 
-    row: NotificationRow
+    row: LeasedEmail
     error: str | None
 
 
 def _settle_and_lease(
     outcome: Outcome | None, lease_next: bool, session: Session
-) -> NotificationRow | None:
+) -> LeasedEmail | None:
     """Record the last message's outcome and lease the next, in one transaction."""
     now = datetime.now(UTC)
     if outcome is not None and outcome.error is None:
@@ -183,7 +183,7 @@ class MailDispatcher:
                 delivered += 1
                 NOTIFICATIONS_SENT.labels(row.kind).inc()
 
-    async def _send(self, row: NotificationRow) -> Outcome:
+    async def _send(self, row: LeasedEmail) -> Outcome:
         sending = asyncio.ensure_future(self.transport.send(build_message(row, self.sender)))
         try:
             # A slow server may take longer than the lease: renew it meanwhile, so no other
