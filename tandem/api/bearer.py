@@ -2,12 +2,13 @@
 body is read), the validation-error handler (who you are comes before what you sent) and the
 route's own auth dependency all ask, and the answer is kept in the request's state.
 
-The body limit may answer from a short memory instead (``bearer_known``): a token that named a
-user within the last ``KNOWN_SECONDS`` lets the body be read without a database hop. That
-memory decides nothing else: the route still looks the token up afresh (for a create, in the
-same read as the people it names, issue 13), so a revoked token or a changed role takes effect
-on the very next request, as before; a revoked token can at most get one more body read (and
-then its 401) for ``KNOWN_SECONDS``.
+The body limit may answer from a memory instead (``bearer_known``): a token that named a user
+within the last ``KNOWN_SECONDS`` lets the body be read without a database hop. That memory
+decides nothing else: the route still looks the token up afresh (for a create, in the same
+read as the people it names, issue 13), so a revoked token or a changed role takes effect on
+the very next request, as before. What a revoked token can still get for ``KNOWN_SECONDS`` is
+its body read (within the body cap, as any signed-in caller's) before its 401. A minute, not
+seconds: people create meetings minutes apart, and a shorter memory would rarely answer.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from tandem.store import users
 
 _UNSEEN = object()
 # How long a token that named a user spares the body limit its own lookup.
-KNOWN_SECONDS = 2.0
+KNOWN_SECONDS = 60.0
 # Tokens remembered at most (the memory is emptied when it is full).
 KNOWN_MAX = 10_000
 
