@@ -19,8 +19,9 @@ from tandem.activities.errors import business_rules
 from tandem.activities.messages import SYNC_MEETING, AppliedChange, SyncMeeting, SyncResult
 from tandem.activities.notify import people_involved, render
 from tandem.domain import lifecycle
-from tandem.domain.meetings import Clash, MeetingStatus
+from tandem.domain.meetings import Clash, Meeting, MeetingStatus
 from tandem.domain.notifications import NotificationKind
+from tandem.domain.users import User
 from tandem.observability.metrics import REMINDER_LATENESS
 from tandem.settings import Settings
 from tandem.store import bookings, content, idempotency, meetings, outbox, users
@@ -75,13 +76,21 @@ class MeetingActivities:
         if request.update_id is not None:
             outcome = AppliedChange(meeting=meeting, accepted_overlaps=overlaps)
             idempotency.record_applied(session, request.update_id, outcome.model_dump(mode="json"))
-        people = users.get_users(
-            session, people_involved([*meeting.attendee_ids, meeting.created_by], request.notify)
-        )
+        people = _people(session, meeting, request)
         messages = render(
             meeting, request.notify, people, secret=self.secret, base_url=self.base_url, now=now
         )
         return overlaps, outbox.enqueue(session, messages, now)
+
+
+def _people(session: Session, meeting: Meeting, request: SyncMeeting) -> dict[str, User]:
+    """Everyone the notices name: as the request carried them, the rest from the database."""
+    if not request.notify:
+        return {}  # nothing to render
+    wanted = people_involved([*meeting.attendee_ids, meeting.created_by], request.notify)
+    carried = {c.id: c.as_user() for c in request.people if c.id in wanted}
+    missing = wanted - carried.keys()
+    return {**(users.get_users(session, missing) if missing else {}), **carried}
 
 
 def _observe_reminder(request: SyncMeeting) -> None:

@@ -15,7 +15,7 @@ from tandem.domain.meetings import (
     Reassign,
     Reschedule,
 )
-from tandem.domain.notifications import Notify
+from tandem.domain.notifications import Contact, Notify
 from tandem.domain.plans import PlanCommit, PlannedSession
 from tandem.domain.reassignments import BulkReassign, Target
 from tandem.domain.series import Occurrence, Series
@@ -53,6 +53,9 @@ class SyncMeeting(BaseModel):
     rollover: bool = False
     # Set when the change is a keyed request's update (``KEYED_UPDATE``).
     update_id: str | None = None
+    # The people the notices name, as the request that caused them read them (a create); the
+    # activity reads from the database whoever is not here.
+    people: list[Contact] = Field(default_factory=list)
 
 
 class SyncResult(BaseModel):

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tandem.api import errors
-from tandem.api.bearer import bearer_user
+from tandem.api.bearer import bearer_known
 from tandem.domain.wfm import MAX_CSV_BYTES
 
 # The largest upload (a WFM CSV; documents are smaller) with room for its multipart framing.
@@ -56,7 +56,7 @@ class BodyLimit:
             await self.app(scope, receive, send)  # no body to guard
             return
         path: str = scope["path"]
-        if path.startswith("/v1/") and await bearer_user(Request(scope)) is None:
+        if path.startswith("/v1/") and not await bearer_known(Request(scope)):
             response = errors.body(401, "Unauthenticated", "a valid bearer token is required", {})
             await response(scope, receive, send)
             return

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from tandem.domain.notifications import Contact
 from tandem.domain.times import TimeZoneName, UtcDatetime
 
 MAX_DURATION_MINUTES = 8 * 60
@@ -118,6 +119,9 @@ class Create(BaseModel):
     actor_id: str
     # Occurrences of a series are announced once for the whole series (SPEC N2), not each time.
     notify_participants: bool = True
+    # The facilitator, participants and actor as the API read them, handed to the booking
+    # activity for the notice (it then reads no users itself). Empty: the activity reads them.
+    people: list[Contact] = Field(default_factory=list)
 
 
 class Edit(BaseModel):

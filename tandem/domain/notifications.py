@@ -11,6 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, EmailStr, Field, model_validator
 
 from tandem.domain.times import UtcDatetime
+from tandem.domain.users import Preferences, User
 
 
 class NotificationKind(StrEnum):
@@ -26,6 +27,38 @@ class NotificationKind(StrEnum):
     DIGEST = "weekly_digest"
     INVALID_SCHEDULE = "invalid_schedule"
     CALENDAR_UNREACHABLE = "calendar_unreachable"  # K4: told once per outage
+
+
+class Contact(BaseModel):
+    """What a notice needs of a person (their name in the text, where and in which zone to reach
+    them), as the API read it for the request that caused the notice: carried to the activity
+    so that it does not read the same people again (issue 13)."""
+
+    id: str
+    name: str
+    email: str
+    timezone: str
+    meeting_reminders: bool = True
+
+    @classmethod
+    def of(cls, user: User) -> Contact:
+        return cls(
+            id=user.id,
+            name=user.name,
+            email=user.email,
+            timezone=user.timezone,
+            meeting_reminders=user.preferences.meeting_reminders,
+        )
+
+    def as_user(self) -> User:
+        """The user the templates expect (its fields were valid when they were read)."""
+        return User.model_construct(
+            id=self.id,
+            name=self.name,
+            email=self.email,
+            timezone=self.timezone,
+            preferences=Preferences(meeting_reminders=self.meeting_reminders),
+        )
 
 
 class Recipient(BaseModel):

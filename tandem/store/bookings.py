@@ -24,14 +24,39 @@ from tandem.store.types import minutes_of
 EXCLUSION_VIOLATION = "23P01"
 
 
+_BOOKINGS = BookingRow.__table__
+# The guard's statements, built once (issue 13): it runs in every booking's write transaction,
+# where building and keying a statement per call cost as much as running it.
+_LOCK_PEOPLE = (
+    select(UserRow.id)
+    .where(UserRow.id.in_(bindparam("ids", expanding=True)))
+    .order_by(UserRow.id)
+    .with_for_update()
+)
+_CLASHES = (
+    select(
+        _BOOKINGS.c.user_id,
+        _BOOKINGS.c.meeting_id,
+        _BOOKINGS.c.kind,
+        _BOOKINGS.c.starts_at,
+        _BOOKINGS.c.ends_at,
+    )
+    .where(
+        _BOOKINGS.c.user_id.in_(bindparam("ids", expanding=True)),
+        _BOOKINGS.c.starts_at < bindparam("end"),
+        _BOOKINGS.c.ends_at > bindparam("start"),
+    )
+    .order_by(_BOOKINGS.c.starts_at)
+)
+_CLASHES_EXCLUDING = _CLASHES.where(_BOOKINGS.c.meeting_id != bindparam("meeting"))
+_RELEASE = delete(_BOOKINGS).where(_BOOKINGS.c.meeting_id == bindparam("meeting"))
+_BOOK = insert(_BOOKINGS)
+
+
 def _lock_people(session: Session, user_ids: Iterable[str]) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            select(UserRow.id)
-            .where(UserRow.id.in_(sorted(set(user_ids))))
-            .order_by(UserRow.id)
-            .with_for_update()
-        )
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_PEOPLE, {"ids": sorted(set(user_ids))})
 
 
 def clashes(
@@ -43,20 +68,15 @@ def clashes(
     excluding_meeting: str | None = None,
 ) -> list[Clash]:
     # Plain rows, not ORM objects: the guard runs in every booking's write transaction.
-    query = select(
-        BookingRow.user_id,
-        BookingRow.meeting_id,
-        BookingRow.kind,
-        BookingRow.starts_at,
-        BookingRow.ends_at,
-    ).where(
-        BookingRow.user_id.in_(set(user_ids)),
-        BookingRow.starts_at < ends_at,
-        BookingRow.ends_at > starts_at,
-    )
-    if excluding_meeting is not None:
-        query = query.where(BookingRow.meeting_id != excluding_meeting)
-    rows = session.execute(query.order_by(BookingRow.starts_at)).all()
+    found: dict[str, Any] = {"ids": list(set(user_ids)), "start": starts_at, "end": ends_at}
+    if excluding_meeting is None:
+        rows = session.connection().execute(_CLASHES, found).all()
+    else:
+        rows = (
+            session.connection()
+            .execute(_CLASHES_EXCLUDING, {**found, "meeting": excluding_meeting})
+            .all()
+        )
     return [
         Clash(
             user_id=r.user_id,
@@ -88,7 +108,7 @@ def book(session: Session, meeting: Meeting, mode: BookingMode) -> list[Clash]:
     if mode is BookingMode.KEEP:
         return []
     if mode is BookingMode.RELEASE:
-        session.execute(delete(BookingRow).where(BookingRow.meeting_id == meeting.id))
+        session.connection().execute(_RELEASE, {"meeting": meeting.id})
         return []
     people = meeting.attendee_ids
     _lock_people(session, people)
@@ -106,7 +126,8 @@ def book(session: Session, meeting: Meeting, mode: BookingMode) -> list[Clash]:
         refused = found
     if refused:
         raise _conflict(meeting, refused, reassigning=mode is BookingMode.REASSIGN_FREE)
-    session.execute(delete(BookingRow).where(BookingRow.meeting_id == meeting.id))
+    connection = session.connection()
+    connection.execute(_RELEASE, {"meeting": meeting.id})
     rows = [
         {
             "meeting_id": meeting.id,
@@ -119,7 +140,7 @@ def book(session: Session, meeting: Meeting, mode: BookingMode) -> list[Clash]:
     ]
     try:
         # A Core insert, executed here (no unit-of-work flush): same statement, far less Python.
-        session.execute(insert(BookingRow.__table__), rows)
+        connection.execute(_BOOK, rows)
     except IntegrityError as exc:
         # Only the coaching exclusion constraint can fire here: a booking the check did not see.
         raise Conflict("overlaps another coaching appointment", meeting_id=meeting.id) from exc

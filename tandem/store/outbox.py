@@ -8,11 +8,11 @@ notification, and also carries the e-mail's delivery state for the mail dispatch
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tandem.store.schema import NotificationRow
@@ -117,26 +117,59 @@ def unsent_emails(session: Session) -> tuple[int, datetime | None]:
     return count, oldest
 
 
-def lease_next_email(session: Session, now: datetime, lease: timedelta) -> NotificationRow | None:
+@dataclass(frozen=True)
+class LeasedEmail:
+    """What the mail dispatcher needs of a leased row."""
+
+    id: str
+    dedupe_key: str
+    kind: str
+    subject: str
+    body: str
+    email: str
+    meeting_id: str | None
+    calendar: str | None
+    created_at: datetime
+    email_attempts: int
+
+
+_ROWS = NotificationRow.__table__
+# The dispatcher's statements, built once: it runs one short write transaction per e-mail, where
+# an ORM load and flush cost twice the SQL (issue 13).
+_NEXT_DUE = (
+    select(*(_ROWS.c[f.name] for f in fields(LeasedEmail)))
+    .where(
+        _ROWS.c.email_status == EmailStatus.PENDING.value,
+        _ROWS.c.email_next_attempt_at <= bindparam("now"),
+    )
+    .order_by(_ROWS.c.email_next_attempt_at)
+    .limit(1)
+)
+# Several workers may dispatch at once on PostgreSQL; each takes rows the others have not locked.
+_NEXT_DUE_LOCKED = _NEXT_DUE.with_for_update(skip_locked=True)
+_LEASE = (
+    update(_ROWS)
+    .where(_ROWS.c.id == bindparam("row_id"))
+    .values(email_next_attempt_at=bindparam("until"))
+)
+_SENT = (
+    update(_ROWS)
+    .where(_ROWS.c.id == bindparam("row_id"))
+    .values(email_status=EmailStatus.SENT.value, email_sent_at=bindparam("at"), email_error=None)
+)
+
+
+def lease_next_email(session: Session, now: datetime, lease: timedelta) -> LeasedEmail | None:
     """The next due e-mail, leased until ``now + lease``: hidden from every dispatcher (this one
     included) until it is marked or the lease runs out. One at a time, so a dispatcher that dies
     leaves at most the one message it was sending to go again."""
-    query = (
-        select(NotificationRow)
-        .where(
-            NotificationRow.email_status == EmailStatus.PENDING.value,
-            NotificationRow.email_next_attempt_at <= now,
-        )
-        .order_by(NotificationRow.email_next_attempt_at)
-        .limit(1)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        # Several workers may dispatch at once; each takes rows the others have not locked.
-        query = query.with_for_update(skip_locked=True)
-    row = session.scalars(query).first()
-    if row is not None:
-        row.email_next_attempt_at = now + lease
-    return row
+    connection = session.connection()
+    locked = connection.dialect.name == "postgresql"
+    row = connection.execute(_NEXT_DUE_LOCKED if locked else _NEXT_DUE, {"now": now}).first()
+    if row is None:
+        return None
+    connection.execute(_LEASE, {"row_id": row.id, "until": now + lease})
+    return LeasedEmail(**row._mapping)
 
 
 def extend_lease(session: Session, notification_id: str, until: datetime) -> None:
@@ -151,14 +184,10 @@ def extend_lease(session: Session, notification_id: str, until: datetime) -> Non
 
 
 def mark_sent(session: Session, notification_id: str, now: datetime) -> None:
-    session.execute(
-        update(NotificationRow)
-        .where(NotificationRow.id == notification_id)
-        .values(email_status=EmailStatus.SENT.value, email_sent_at=now, email_error=None)
-    )
+    session.connection().execute(_SENT, {"row_id": notification_id, "at": now})
 
 
-def mark_failed_attempt(session: Session, row: NotificationRow, error: str, now: datetime) -> None:
+def mark_failed_attempt(session: Session, row: LeasedEmail, error: str, now: datetime) -> None:
     attempts = row.email_attempts + 1
     gave_up = attempts >= MAX_EMAIL_ATTEMPTS
     session.execute(

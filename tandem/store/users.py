@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from tandem.domain.errors import Conflict, Invalid
@@ -110,15 +110,68 @@ def issue_token(session: Session, user_id: str, now: datetime, label: str = "") 
     return token
 
 
-def user_by_token(session: Session, token: str) -> User | None:
-    row = session.scalar(
-        select(UserRow)
-        .join(TokenRow, TokenRow.user_id == UserRow.id)
-        .where(TokenRow.token_hash == hash_token(token))
+# The two reads every authenticated request and every booking make, as plain rows from
+# statements built once: loading ORM objects and building the statement per call was about half
+# of each read (issue 13). A user's e-mail was validated when it was stored.
+_COLUMNS = (
+    UserRow.id,
+    UserRow.name,
+    UserRow.email,
+    UserRow.timezone,
+    UserRow.roles,
+    UserRow.divisions,
+    UserRow.business_unit,
+    UserRow.preferences,
+    UserRow.feed_generation,
+)
+_BY_TOKEN = (
+    select(*_COLUMNS)
+    .join(TokenRow, TokenRow.user_id == UserRow.id)
+    .where(TokenRow.token_hash == bindparam("token_hash"))
+)
+_BY_IDS = select(*_COLUMNS).where(UserRow.id.in_(bindparam("ids", expanding=True)))
+
+
+def _from_row(row: Row, roles: Mapping[str, Iterable[str]]) -> User:
+    preferences = row.preferences
+    return User.model_construct(
+        id=row.id,
+        name=row.name,
+        email=row.email,
+        timezone=row.timezone,
+        roles=tuple(row.roles),
+        divisions=tuple(row.divisions),
+        business_unit=row.business_unit,
+        preferences=Preferences() if not preferences else Preferences.model_validate(preferences),
+        permissions=permissions_of(row.roles, roles),
+        feed_generation=row.feed_generation or 0,
     )
+
+
+def _users_from(session: Session, rows: list[Row]) -> dict[str, User]:
+    roles = _roles_for(session, {r for row in rows for r in row.roles})
+    return {row.id: _from_row(row, roles) for row in rows}
+
+
+def user_by_token(session: Session, token: str) -> User | None:
+    row = session.connection().execute(_BY_TOKEN, {"token_hash": hash_token(token)}).first()
     if row is None:
         return None
-    return _to_user(row, _roles_for(session, row.roles))
+    return _from_row(row, _roles_for(session, row.roles))
+
+
+def token_user_and_people(
+    session: Session, token: str, ids: Iterable[str]
+) -> tuple[User | None, dict[str, User]]:
+    """The token's user and these people, in one read (a create's whole lookup)."""
+    connection = session.connection()
+    me = connection.execute(_BY_TOKEN, {"token_hash": hash_token(token)}).first()
+    if me is None:
+        return None, {}
+    wanted = set(ids) - {me.id}
+    rows = [me, *connection.execute(_BY_IDS, {"ids": list(wanted)})] if wanted else [me]
+    found = _users_from(session, rows)
+    return found[me.id], found
 
 
 def ids_by_email(session: Session, emails: Iterable[str]) -> dict[str, str]:
@@ -141,9 +194,7 @@ def get_users(session: Session, ids: Iterable[str]) -> dict[str, User]:
     ids = set(ids)
     if not ids:
         return {}
-    rows = (session.scalars(select(UserRow).where(UserRow.id.in_(ids)))).all()
-    roles = _roles_for(session, {r for row in rows for r in row.roles})
-    return {row.id: _to_user(row, roles) for row in rows}
+    return _users_from(session, session.connection().execute(_BY_IDS, {"ids": list(ids)}).all())
 
 
 def get_user(session: Session, user_id: str) -> User | None:

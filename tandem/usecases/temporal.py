@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -32,6 +32,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from tandem.domain.errors import ERRORS_BY_TYPE, Conflict, DomainError
 from tandem.domain.meetings import Create, Meeting, MeetingInput
+from tandem.domain.notifications import Contact
 from tandem.domain.plans import PlanCommit, PlanProgress, PlanState
 from tandem.domain.reassignments import BulkReassign
 from tandem.domain.series import CreateSeries, Series, SeriesInput
@@ -151,15 +152,23 @@ class MeetingGateway:
             static_summary=f"{meeting.kind.value}: {meeting.name}",
         )
 
-    async def create(self, meeting: Meeting, actor_id: str, *, notify: bool = True) -> Meeting:
-        """Book a new meeting; raises ``AlreadyFinished`` if this id's workflow already ended."""
+    async def create(
+        self,
+        meeting: Meeting,
+        actor_id: str,
+        *,
+        notify: bool = True,
+        people: Sequence[Contact] = (),
+    ) -> Meeting:
+        """Book a new meeting; raises ``AlreadyFinished`` if this id's workflow already ended.
+        ``people``: the facilitator, participants and actor as the caller read them."""
         start = self._start(MeetingInput(meeting=meeting), WorkflowIDReusePolicy.REJECT_DUPLICATE)
         try:
             return await confirmed(
                 self.client,
                 self.client.execute_update_with_start_workflow(
                     MeetingWorkflow.create,
-                    Create(actor_id=actor_id, notify_participants=notify),
+                    Create(actor_id=actor_id, notify_participants=notify, people=list(people)),
                     start_workflow_operation=start,
                     id="create",
                 ),

@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
         ScheduleCheck,
         Start,
     )
-    from tandem.domain.notifications import NotificationKind, Notify, Recipient
+    from tandem.domain.notifications import Contact, NotificationKind, Notify, Recipient
     from tandem.workflows import search_attributes
     from tandem.workflows.keyed import keyed_update_id
 
@@ -173,6 +173,7 @@ class MeetingWorkflow:
         details: dict | None = None,
         notify: Sequence[Notify] = (),
         rollover: bool = False,
+        people: Sequence[Contact] = (),
     ) -> SyncResult:
         """Persist ``new`` through the activity; on success it becomes the workflow's state."""
         new = new.model_copy(update={"version": self.meeting.version + 1})
@@ -195,6 +196,7 @@ class MeetingWorkflow:
                     notify=list(notify),
                     rollover=rollover,
                     update_id=keyed_update_id(),
+                    people=list(people),
                 ),
                 result_type=SyncResult,
                 start_to_close_timeout=timedelta(seconds=30),
@@ -255,8 +257,15 @@ class MeetingWorkflow:
             try:
                 with business_rules():
                     lifecycle.check_timing(m.kind, m.starts_at, m.duration_minutes, workflow.now())
+                # The people the API read ride along to the notice (same commands as before:
+                # only the local activity's input grows, which replay does not compare).
                 await self._adopt(
-                    m, BookingMode.STRICT, "created", actor_id=request.actor_id, notify=notify
+                    m,
+                    BookingMode.STRICT,
+                    "created",
+                    actor_id=request.actor_id,
+                    notify=notify,
+                    people=request.people if notify else (),
                 )
             except ApplicationError:
                 self.rejected = True

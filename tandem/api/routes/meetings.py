@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from tandem.api.auth import CurrentUser
+from tandem.api.auth import BearerScheme, CurrentUser, caller_and_people
 from tandem.api.replies import as_response
 from tandem.api.responses import (
     AUTHED,
@@ -29,9 +29,19 @@ router = APIRouter(prefix="/v1/meetings", tags=["meetings"], responses=AUTHED)
 
 @router.post("", status_code=201, **MEETING, responses={**CHANGES, **replayable(201)})
 async def create_meeting(
-    body: MeetingCreate, user: CurrentUser, svc: Svc, idempotency_key: IdempotencyKey = None
+    request: Request,
+    body: MeetingCreate,
+    _: BearerScheme,
+    svc: Svc,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    return as_response(await uc.create_meeting(svc, user, body, idempotency_key=idempotency_key))
+    # The caller and the people the body names in one read (CurrentUser would be a read of its
+    # own), with the same refusals.
+    user, people = await caller_and_people(
+        request, [i for i in (body.facilitator_id, *body.participant_ids) if i]
+    )
+    reply = await uc.create_meeting(svc, user, body, idempotency_key=idempotency_key, people=people)
+    return as_response(reply)
 
 
 @router.get("", response_model=MeetingList, response_model_exclude_unset=True)
