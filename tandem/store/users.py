@@ -194,6 +194,10 @@ def get_users(session: Session, ids: Iterable[str]) -> dict[str, User]:
     ids = set(ids)
     if not ids:
         return {}
+    # A statement on the connection skips the session's autoflush: a change made through the
+    # ORM earlier in this transaction (set_preferences, then reading the person back) must be
+    # written first. Nothing pending, nothing to do.
+    session.flush()
     return _users_from(session, session.connection().execute(_BY_IDS, {"ids": list(ids)}).all())
 
 
