@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import example, given, settings
@@ -33,6 +33,8 @@ def test_n4_ticks_only_while_it_is_sunday_evening_somewhere() -> None:
 )
 # St John's leaves DST on the next Sunday: that local week is 7 days and an hour.
 @example(datetime(2025, 10, 26, 20, 30, tzinfo=UTC))
+# London's clocks go forward on 2028-03-26: the span's fourth Sunday 18:00 is its last instant.
+@example(datetime(2028, 3, 12, 17, 0, tzinfo=UTC))
 def test_n4_every_zone_falls_due_once_a_week_at_sunday_1800_local(moment: datetime) -> None:
     zones = {
         "Europe/London",
@@ -52,7 +54,10 @@ def test_n4_every_zone_falls_due_once_a_week_at_sunday_1800_local(moment: dateti
     for name in zones:
         weeks = [w for w in seen if w.timezone == name]
         assert moment < weeks[0].send_at <= moment + timedelta(days=7, hours=1), name
-        assert len(weeks) in (3, 2), name  # 2 only if the third falls due just after the span
+        # Exactly the zone's Sunday 18:00s up to the last tick: usually 3, 2 when the third
+        # falls due just after it, 4 when the clocks going forward bring a fourth to its very
+        # end (18:00 on 2028-04-02 in London is 21 days after 17:00 UTC on 2028-03-12).
+        assert [w.send_at for w in weeks] == _sundays_at_six(name, moment, handled), name
         for week in weeks:
             local = week.send_at.astimezone(ZoneInfo(name))
             assert (local.weekday(), local.hour, local.minute) == (6, 18, 0)
@@ -60,6 +65,17 @@ def test_n4_every_zone_falls_due_once_a_week_at_sunday_1800_local(moment: dateti
         for earlier, later in itertools.pairwise(weeks):
             assert later.start == earlier.end  # every day is in exactly one digest
             assert later.send_at - earlier.send_at in week_lengths
+
+
+def _sundays_at_six(name: str, after: datetime, until: datetime) -> list[datetime]:
+    """Every Sunday 18:00 in zone ``name`` in (after, until], counted on the local calendar."""
+    tz, found = ZoneInfo(name), []
+    day = after.astimezone(tz).date() - timedelta(days=1)
+    while (send := datetime.combine(day, time(18), tzinfo=tz).astimezone(UTC)) <= until:
+        if day.weekday() == 6 and send > after:
+            found.append(send)
+        day += timedelta(days=1)
+    return found
 
 
 def test_n4_the_week_is_monday_to_sunday_in_the_recipients_zone() -> None:
