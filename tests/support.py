@@ -436,6 +436,24 @@ async def start_tandem(
         )
 
 
+async def stop_tandem_cleanly(
+    process: asyncio.subprocess.Process, log: Path, grace: float = 30
+) -> None:
+    """SIGTERM, and the process must exit within ``grace``: one that does not fails the test
+    with its threads' stacks (SIGUSR1, see tandem.cli.main) and the end of its log, killed."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), grace)
+        return
+    except TimeoutError:
+        process.send_signal(signal.SIGUSR1)
+        await asyncio.sleep(1)
+        process.kill()
+        await process.wait()
+    tail = (await asyncio.to_thread(log.read_text, errors="replace"))[-8000:]
+    raise AssertionError(f"still running {grace} s after SIGTERM; its log ends with:\n{tail}")
+
+
 async def stop_tandem(process: asyncio.subprocess.Process, grace: float = 20) -> None:
     """SIGTERM, as a supervisor stops a ``tandem`` process; SIGKILL if it outstays ``grace``."""
     if process.returncode is not None:

@@ -27,6 +27,7 @@ from tests.support import (
     skip_to,
     sqlite_target,
     start_tandem,
+    stop_tandem_cleanly,
 )
 from tests.workflows.test_series_content import (
     _add,
@@ -132,8 +133,7 @@ async def test_sigkill_mid_update_loses_nothing_and_duplicates_nothing(
             await asyncio.sleep(1)
             assert sorted(m["To"] for m in reminder_mails()) == sorted([sup.email, agents[0].email])
         finally:
-            worker.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(worker.wait(), 30)
+            await stop_tandem_cleanly(worker, log)
 
 
 async def _count_at_least(stack: Stack, statement, n: int) -> bool:
@@ -198,8 +198,7 @@ async def test_c3_rollover_happens_exactly_once_when_the_worker_dies_at_the_dead
             ).json()
             assert [e["action"] for e in history["items"]].count("rolled_over") == 1
         finally:
-            worker.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(worker.wait(), 30)
+            await stop_tandem_cleanly(worker, log)
 
 
 async def _job_done(stack: Stack, job_id: str, who) -> int:
@@ -248,8 +247,7 @@ async def test_m10_bulk_reassignment_finishes_after_a_sigkill_moving_nothing_twi
             kinds = await _notification_counts(stack)
             assert kinds["reassigned"] == 3 * MEETINGS
         finally:
-            worker.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(worker.wait(), 30)
+            await stop_tandem_cleanly(worker, log)
 
 
 async def _moved_at_least(stack: Stack, n: int) -> bool:

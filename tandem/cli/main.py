@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import json
 import logging
 import os
@@ -41,6 +42,12 @@ def _up(args: argparse.Namespace) -> int:
         raise SystemExit(f"tandem up: {error}") from None
 
 
+def _stacks_on_usr1() -> None:
+    """``kill -USR1 <pid>`` writes every thread's stack to stderr: what a process that will not
+    stop, or hangs, is doing."""
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+
+
 def _worker(args: argparse.Namespace) -> int:
     import uvloop
 
@@ -51,6 +58,7 @@ def _worker(args: argparse.Namespace) -> int:
     if args.metrics_port is not None:
         settings = settings.model_copy(update={"worker_metrics_port": args.metrics_port})
     logs.configure(settings)
+    _stacks_on_usr1()
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -72,6 +80,7 @@ def _api(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     logs.configure(settings)
+    _stacks_on_usr1()
     server = uvicorn.Server(api_config(create_app(settings), settings))
     server.run()
     return 0 if server.started else 3  # as uvicorn.run: 3 when it could not start (a taken port)
