@@ -36,21 +36,6 @@ def _roles_for(session: Session, roles: Iterable[str]) -> Mapping[str, Iterable[
     return role_table(session)
 
 
-def _to_user(row: UserRow, roles: Mapping[str, Iterable[str]]) -> User:
-    return User(
-        id=row.id,
-        name=row.name,
-        email=row.email,
-        timezone=row.timezone,
-        roles=tuple(row.roles),
-        divisions=tuple(row.divisions),
-        business_unit=row.business_unit,
-        preferences=Preferences.model_validate(row.preferences),
-        permissions=permissions_of(row.roles, roles),
-        feed_generation=row.feed_generation,
-    )
-
-
 def define_role(session: Session, name: str, permissions: Iterable[str]) -> None:
     if name in BUILT_IN_ROLES:
         raise Conflict(f"{name!r} is a built-in role and cannot be redefined", field="name")
@@ -99,7 +84,7 @@ def create_user(
     session.add(row)
     session.flush()  # the token row refers to it
     token = issue_token(session, row.id, now)
-    return _to_user(row, table), token
+    return _from_row(row, table), token
 
 
 def issue_token(session: Session, user_id: str, now: datetime, label: str = "") -> str:
@@ -132,7 +117,8 @@ _BY_TOKEN = (
 _BY_IDS = select(*_COLUMNS).where(UserRow.id.in_(bindparam("ids", expanding=True)))
 
 
-def _from_row(row: Row, roles: Mapping[str, Iterable[str]]) -> User:
+def _from_row(row: Row | UserRow, roles: Mapping[str, Iterable[str]]) -> User:
+    """A user from a stored row (a plain row or an ORM one: the same columns)."""
     preferences = row.preferences
     return User.model_construct(
         id=row.id,
@@ -187,7 +173,7 @@ def user_by_email(session: Session, email: str) -> User | None:
     row = session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
     if row is None:
         return None
-    return _to_user(row, _roles_for(session, row.roles))
+    return _from_row(row, _roles_for(session, row.roles))
 
 
 def get_users(session: Session, ids: Iterable[str]) -> dict[str, User]:
@@ -215,7 +201,7 @@ def business_unit_members(session: Session, business_unit: str) -> list[User]:
 def all_users(session: Session) -> list[User]:
     rows = (session.scalars(select(UserRow).order_by(UserRow.name, UserRow.id))).all()
     roles = role_table(session)
-    return [_to_user(row, roles) for row in rows]
+    return [_from_row(row, roles) for row in rows]
 
 
 def set_preferences(session: Session, user_id: str, preferences: Preferences) -> None:

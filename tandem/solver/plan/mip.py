@@ -85,6 +85,9 @@ class TeamModel:
         self._z_key = np.unique(p.opt_facilitator * n_starts + p.opt_start)
         self._z_facilitator, self._z_start = np.divmod(self._z_key, n_starts)
         self._option_key = agent_start * n_facilitators + p.opt_facilitator
+        # Each option's x and z column, for its share of an LP solution.
+        self._option_x = np.searchsorted(self._x_key, agent_start)
+        self._option_z = np.searchsorted(self._z_key, p.opt_facilitator * n_starts + p.opt_start)
         nx, nz = self._x_key.size, self._z_key.size
         self._nx, self._nz = nx, nz
 
@@ -121,11 +124,7 @@ class TeamModel:
         share = np.zeros(z.size)
         held = np.bincount(self._z_start, weights=z, minlength=self._span)
         np.divide(z, held[self._z_start], out=share, where=held[self._z_start] > 0)
-        p = self._problem
-        option_values = (
-            x[np.searchsorted(self._x_key, p.opt_agent * self._span + p.opt_start)]
-            * share[np.searchsorted(self._z_key, p.opt_facilitator * self._span + p.opt_start)]
-        )
+        option_values = x[self._option_x] * share[self._option_z]
         plan = self._plan(x, z) if _integral(values[: self._nx + self._nz]) else None
         return Relaxation(highs.getInfo().objective_function_value, option_values, plan)
 
